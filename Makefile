@@ -1,0 +1,49 @@
+# Hotline: the two commands a user needs are `make run` and `make test`.
+# Everything else here is a step they use.
+
+BUILD_RELEASE := build/release
+BUILD_TEST    := build/test
+JOBS          ?= $(shell nproc)
+FUZZ_SECONDS  ?= 20
+ARGS          ?=
+
+.PHONY: run test build build-test deps deps-test unit fuzz e2e bench clean
+
+run: deps build
+	./$(BUILD_RELEASE)/hotline $(ARGS)
+
+test: deps-test build-test unit fuzz e2e
+
+deps:
+	@./scripts/deps.sh
+
+deps-test:
+	@./scripts/deps.sh test
+	@cd test/e2e && npm ci --no-audit --no-fund --loglevel=error
+
+build:
+	cmake -S . -B $(BUILD_RELEASE) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DHOTLINE_TESTS=OFF >/dev/null
+	cmake --build $(BUILD_RELEASE) -j$(JOBS) --target hotline
+
+# Tests build with clang: ASan + UBSan everywhere, libFuzzer targets too.
+build-test:
+	CC=clang cmake -S . -B $(BUILD_TEST) -DCMAKE_BUILD_TYPE=Debug \
+		-DHOTLINE_SANITIZE=ON -DHOTLINE_FUZZ=ON -DHOTLINE_WERROR=ON >/dev/null
+	cmake --build $(BUILD_TEST) -j$(JOBS)
+
+unit:
+	cd $(BUILD_TEST) && ctest --output-on-failure -j$(JOBS)
+
+fuzz:
+	./scripts/fuzz.sh $(BUILD_TEST) $(FUZZ_SECONDS)
+
+e2e:
+	HOTLINE_BIN=$(CURDIR)/$(BUILD_TEST)/hotline node --test \
+		--test-concurrency=1 test/e2e/
+
+bench: deps build
+	./bench/run.sh $(BUILD_RELEASE)
+
+clean:
+	rm -rf build

@@ -1,0 +1,113 @@
+/** @file hotline/store.h  Persistent storage, one set of calls per aggregate.
+ *
+ * Backends (SQLite now, PostgreSQL later) implement struct store_ops;
+ * nothing outside src/store/ sees SQL or a database handle. All calls run
+ * on the main thread. Every function returns 0 or an errno value:
+ *   ENOENT  no such row          EEXIST  unique key taken
+ *   EINVAL  bad argument         EIO     database error (logged by the store)
+ * List functions call h for each row in order; h returning non-zero stops
+ * the walk and that value is returned.
+ */
+#ifndef HOTLINE_STORE_H
+#define HOTLINE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <hotline/agent.h>
+#include <hotline/queue.h>
+
+struct store;
+
+/* One persisted event; pointers valid only during the callback */
+struct store_event {
+	uint64_t seq;
+	uint64_t at_ms;
+	const char *type;
+	const char *topics;     /* topics separated by single spaces */
+	const char *json;       /* the serialized envelope */
+	size_t json_len;
+};
+
+/* One row of agent_activities */
+struct store_activity {
+	uint64_t id;            /* cursor: increasing with time */
+	struct agent_transition tr;
+	const char *actor;      /* "admin", "agent:7", "system", ... */
+};
+
+typedef int (store_agent_h)(const struct agent *a, void *arg);
+typedef int (store_queue_h)(const struct queue *q, void *arg);
+typedef int (store_member_h)(const struct queue_member *m, void *arg);
+typedef int (store_activity_h)(const struct store_activity *act, void *arg);
+typedef int (store_event_h)(const struct store_event *ev, void *arg);
+
+/** Open a store. uri: "sqlite:PATH" or a plain PATH (SQLite). Creates the
+ *  file if needed and applies pending migrations (logged). *stp is a libre
+ *  mem object: mem_deref() closes it (an open transaction is committed). */
+int store_open(struct store **stp, const char *uri);
+
+/* Transactions (not nested: begin inside a transaction is EALREADY).
+ * Outside one, each call commits on its own. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_rollback(struct store *st);
+bool store_in_tx(const struct store *st);
+
+/* Settings: small key/value pairs (admin token hash, event seq, ...) */
+int store_setting_get(struct store *st, const char *key,
+		      char *val, size_t valsz);              /* ENOENT, EOVERFLOW */
+int store_setting_set(struct store *st, const char *key, const char *val);
+
+/* Agents. create assigns a->id (and keeps created_ms/updated_ms as given);
+ * EEXIST when the extension is taken. Skills are stored with the agent.
+ * get/list restore st (status, reason, since) as last saved with
+ * store_agent_state_save(); activity is not persisted (always idle). */
+int store_agent_create(struct store *st, struct agent *a);
+int store_agent_update(struct store *st, const struct agent *a);
+int store_agent_delete(struct store *st, uint64_t id);  /* cascades members */
+int store_agent_get(struct store *st, uint64_t id, struct agent *a);
+int store_agent_list(struct store *st, uint64_t after_id, size_t limit,
+		     store_agent_h *h, void *arg);       /* by id; limit 0 = all */
+int store_agent_state_save(struct store *st, uint64_t id,
+			   const struct agent_state *s);
+
+/* Agent activities (the transition log), newest first */
+int store_activity_add(struct store *st, const struct agent_transition *tr,
+		       const char *actor);
+int store_activity_list(struct store *st, uint64_t agent_id,
+			uint64_t before_id, size_t limit,
+			store_activity_h *h, void *arg); /* before_id 0 = newest */
+
+/* Queues (EEXIST on a taken id) and members */
+int store_queue_create(struct store *st, const struct queue *q);
+int store_queue_update(struct store *st, const struct queue *q);
+int store_queue_delete(struct store *st, const char *id); /* cascades members */
+int store_queue_get(struct store *st, const char *id, struct queue *q);
+int store_queue_list(struct store *st, const char *after_id, size_t limit,
+		     store_queue_h *h, void *arg);       /* by id; after "" = first */
+
+/** Insert or update a membership; *created tells which.
+ *  ENOENT if the queue or the agent does not exist. */
+int store_member_put(struct store *st, const struct queue_member *m,
+		     bool *created);
+int store_member_delete(struct store *st, const char *queue_id,
+			uint64_t agent_id);
+int store_member_list(struct store *st, const char *queue_id,
+		      store_member_h *h, void *arg);     /* by tier, position, agent */
+int store_member_list_agent(struct store *st, uint64_t agent_id,
+			    store_member_h *h, void *arg);
+
+/* Events */
+int store_event_append(struct store *st, uint64_t seq, uint64_t at_ms,
+		       const char *type, const char *topics,
+		       const char *json, size_t json_len);
+/** Events with after_seq < seq <= max_seq (max_seq 0 = no bound),
+ *  ascending, at most limit rows (0 = no limit). */
+int store_event_list(struct store *st, uint64_t after_seq, uint64_t max_seq,
+		     size_t limit, store_event_h *h, void *arg);
+int store_event_prune(struct store *st, uint64_t before_ms, uint64_t *removed);
+/** Lowest and highest stored seq (both 0 when there are none). */
+int store_event_bounds(struct store *st, uint64_t *first, uint64_t *last);
+
+#endif

@@ -1,0 +1,5 @@
+/** @file app/main.c  hotline entry point */
+int main(void)
+{
+	return 0;
+}
