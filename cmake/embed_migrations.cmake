@@ -1,6 +1,6 @@
 # Writes OUT: a C file with every migration in FILES as
 #   const struct store_migration store_migrationv[]; (sorted by number)
-set(body "/* generated from src/store/migrations/*.sql: do not edit */\n")
+set(body "/* generated from src/store/migrations: do not edit */\n")
 string(APPEND body "#include <stddef.h>\n#include \"store/migrations.h\"\n\n")
 string(APPEND body "const struct store_migration store_migrationv[] = {\n")
 set(count 0)

@@ -19,7 +19,7 @@ void log_level_set(enum log_level lvl)
 
 int log_level_parse(const char *s, enum log_level *lvl)
 {
-	for (size_t i = 0; i < RE_ARRAY_SIZE(level_name); i++) {
+	for (size_t i = 0; i < sizeof(level_name) / sizeof(level_name[0]); i++) {
 		if (!strcasecmp(s, level_name[i])) {
 			*lvl = (enum log_level)i;
 			return 0;
