@@ -1,5 +1,227 @@
-/** @file app/main.c  hotline entry point */
-int main(void)
+/** @file app/main.c  hotline: command line, start-up, shutdown */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <hotline/libre.h>
+#include <sodium.h>
+#include <hotline/api.h>
+#include <hotline/bus.h>
+#include <hotline/config.h>
+#include <hotline/log.h>
+#include <hotline/store.h>
+
+#define HOTLINE_VERSION "0.1.0"
+#define TOKEN_MIN_LEN 16
+
+static void usage(FILE *f)
 {
+	fprintf(f,
+		"usage: hotline [--config FILE] [--http ADDR:PORT] "
+		"[--data DIR]\n"
+		"               [--log-level LEVEL] [--routes] [--version]\n"
+		"\n"
+		"  --config FILE     read settings from FILE (key value lines)\n"
+		"  --http ADDR:PORT  HTTP API listen address "
+		"(default 127.0.0.1:8080)\n"
+		"  --data DIR        data directory (default ./data)\n"
+		"  --log-level L     debug, info, warn or error\n"
+		"  --routes          print the served HTTP routes and exit\n"
+		"\n"
+		"The admin token comes from HOTLINE_ADMIN_TOKEN, the config key\n"
+		"admin_token, or is generated on first start and printed once.\n");
+}
+
+/* Flags override the file, whatever their order on the command line. */
+static int parse_args(int argc, char *argv[], struct config *cfg)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"http", required_argument, NULL, 'H'},
+		{"data", required_argument, NULL, 'd'},
+		{"log-level", required_argument, NULL, 'l'},
+		{"routes", no_argument, NULL, 'r'},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *file = NULL, *http = NULL, *data = NULL, *level = NULL;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:H:d:l:rvh", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c': file = optarg; break;
+		case 'H': http = optarg; break;
+		case 'd': data = optarg; break;
+		case 'l': level = optarg; break;
+		case 'r': api_routes_print(); exit(0);
+		case 'v': printf("hotline %s\n", HOTLINE_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default:  usage(stderr); return EINVAL;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return EINVAL;
+	}
+	if (file && config_load_file(cfg, file))
+		return EINVAL;
+	if ((http && config_set(cfg, "http_listen", http)) ||
+	    (data && config_set(cfg, "data_dir", data)) ||
+	    (level && config_set(cfg, "log_level", level)))
+		return EINVAL;
 	return 0;
+}
+
+static void token_hash(uint8_t out[32], const char *token)
+{
+	crypto_hash_sha256(out, (const uint8_t *)token, strlen(token));
+}
+
+/* The admin token: from the environment or config if given; otherwise
+ * the stored hash; otherwise a new random one, printed once. Only its
+ * SHA-256 is kept, in memory and in the store. */
+static int admin_token(struct store *st, const struct config *cfg,
+		       uint8_t hash[32])
+{
+	const char *given = getenv("HOTLINE_ADMIN_TOKEN");
+	char hex[65], token[64];
+	uint8_t rnd[32];
+	int err;
+
+	if (!given || !*given)
+		given = cfg->admin_token[0] ? cfg->admin_token : NULL;
+	if (given) {
+		if (strlen(given) < TOKEN_MIN_LEN) {
+			log_error("hotline: the admin token must have at "
+				  "least %d characters\n", TOKEN_MIN_LEN);
+			return EINVAL;
+		}
+		token_hash(hash, given);
+		return 0;
+	}
+
+	if (!store_setting_get(st, "admin_token_sha256", hex, sizeof(hex))) {
+		size_t n = 0;
+
+		if (!sodium_hex2bin(hash, 32, hex, strlen(hex), NULL, &n,
+				    NULL) && n == 32)
+			return 0;
+		log_warn("hotline: stored admin token hash is corrupt; "
+			 "generating a new token\n");
+	}
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2base64(token, sizeof(token), rnd, sizeof(rnd),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	token_hash(hash, token);
+	sodium_bin2hex(hex, sizeof(hex), hash, 32);
+	err = store_setting_set(st, "admin_token_sha256", hex);
+	if (err)
+		return err;
+	printf("admin token: %s\n", token);
+	printf("(shown once: keep it; only its hash is stored)\n");
+	fflush(stdout);
+	sodium_memzero(token, sizeof(token));
+	return 0;
+}
+
+static void signal_handler(int sig)
+{
+	log_info("hotline: signal %d, shutting down\n", sig);
+	re_cancel();
+}
+
+/* Many WebSocket subscribers need many descriptors. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int run(const struct config *cfg)
+{
+	struct store *st = NULL;
+	struct bus *bus = NULL;
+	struct api *api = NULL;
+	char dbpath[400];
+	uint8_t hash[32];
+	struct sa laddr;
+	int err;
+
+	if (mkdir(cfg->data_dir, 0700) && errno != EEXIST) {
+		err = errno;
+		log_error("hotline: cannot create %s (%m)\n", cfg->data_dir,
+			  err);
+		return err;
+	}
+	config_db_path(cfg, dbpath, sizeof(dbpath));
+	err = store_open(&st, dbpath);
+	if (err)
+		goto out;
+	err = admin_token(st, cfg, hash);
+	if (err)
+		goto out;
+	err = bus_alloc(&bus, st, cfg->event_retention_s);
+	if (err)
+		goto out;
+	err = api_alloc(&api, cfg, st, bus, hash);
+	if (err)
+		goto out;
+	sodium_memzero(hash, sizeof(hash));
+
+	(void)api_local(api, &laddr);
+	log_info("http: listening on %J\n", &laddr);
+	log_info("hotline: %s started (data %s, events after seq %llu)\n",
+		 HOTLINE_VERSION, dbpath,
+		 (unsigned long long)bus_last_seq(bus));
+
+	err = re_main(signal_handler);
+ out:
+	/* order matters: clients first, then the bus flushes pending events
+	 * into the store, then the store closes */
+	mem_deref(api);
+	mem_deref(bus);
+	mem_deref(st);
+	return err;
+}
+
+int main(int argc, char *argv[])
+{
+	static struct config cfg;
+	int err;
+
+	config_defaults(&cfg);
+	if (parse_args(argc, argv, &cfg))
+		return 2;
+	log_level_set(cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+
+	if (sodium_init() < 0) {
+		log_error("hotline: libsodium failed to initialise\n");
+		return 1;
+	}
+	err = libre_init();
+	if (err) {
+		log_error("hotline: libre init failed (%m)\n", err);
+		return 1;
+	}
+
+	err = run(&cfg);
+
+	libre_close();
+	tmr_debug();
+	mem_debug();
+	log_info("hotline: stopped%s\n", err ? " after an error" : "");
+	return err ? 1 : 0;
 }

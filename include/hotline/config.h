@@ -1,0 +1,46 @@
+/** @file hotline/config.h  Daemon configuration: defaults, file, flags */
+#ifndef HOTLINE_CONFIG_H
+#define HOTLINE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <hotline/log.h>
+
+#define CONFIG_REASONS_MAX 32
+
+/* Every key is documented in README.md ("Configuration"). */
+struct config {
+	char http_listen[64];          /* ADDR:PORT */
+	char data_dir[256];
+	char db[320];                  /* "" = <data_dir>/hotline.db */
+	char admin_token[128];         /* "" = env, stored or generated */
+	enum log_level log_level;
+	char sip_realm[64];
+	char reasonv[CONFIG_REASONS_MAX][32];   /* not_ready reason codes */
+	size_t reasonc;
+	uint32_t event_retention_s;
+	size_t http_max_body;
+	size_t ws_max_message;
+	size_t ws_send_buffer;
+	uint32_t ws_ping_interval_s;
+};
+
+void config_defaults(struct config *cfg);
+
+/** Read a libre conf file ("key value" lines, '#' comments) over cfg.
+ *  Unknown keys and bad values are errors (logged with the key):
+ *  0, ENOENT (no file), EINVAL. */
+int config_load_file(struct config *cfg, const char *path);
+
+/** Set one key from its text value (used by the file and by flags).
+ *  0 or EINVAL (logged). */
+int config_set(struct config *cfg, const char *key, const char *val);
+
+/** Is reason one of the configured not_ready reason codes? */
+bool config_reason_known(const struct config *cfg, const char *reason);
+
+/** The database path: db, or <data_dir>/hotline.db. */
+void config_db_path(const struct config *cfg, char *out, size_t outsz);
+
+#endif
