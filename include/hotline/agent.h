@@ -27,18 +27,20 @@ enum agent_activity { AGENT_IDLE = 0, AGENT_OFFERED, AGENT_BUSY,
 		      AGENT_WRAP_UP, AGENT_ACTIVITY_COUNT };
 
 /* What can happen to an agent. LOGIN..NOT_READY change the agent's status;
- * the rest change the activity of one channel. */
+ * the rest change the activity of one channel. (AGENT_ACTION_ prefix: plain
+ * AGENT_READY / AGENT_NOT_READY / AGENT_WRAP_UP are state values above.) */
 enum agent_action {
-	AGENT_LOGIN = 0,   /* logged_out -> not_ready (no reason) */
-	AGENT_LOGOUT,      /* ready|not_ready -> logged_out; every channel idle */
-	AGENT_READY,       /* not_ready -> ready */
-	AGENT_NOT_READY,   /* ready -> not_ready(reason); not_ready -> other reason */
-	AGENT_OFFER,       /* idle -> offered; logged in and ready */
-	AGENT_ACCEPT,      /* offered -> busy */
-	AGENT_DECLINE,     /* offered -> idle (declined or timed out) */
-	AGENT_SEIZE,       /* idle -> busy (a direct call, not routed) */
-	AGENT_WRAP_UP,     /* busy -> wrap_up */
-	AGENT_RELEASE,     /* busy|wrap_up -> idle */
+	AGENT_ACTION_LOGIN = 0, /* logged_out -> not_ready (no reason) */
+	AGENT_ACTION_LOGOUT,    /* ready|not_ready -> logged_out; every channel idle */
+	AGENT_ACTION_READY,     /* not_ready -> ready */
+	AGENT_ACTION_NOT_READY, /* ready -> not_ready(reason); not_ready -> other reason */
+	AGENT_ACTION_OFFER,     /* idle -> offered; logged in and ready */
+	AGENT_ACTION_ACCEPT,    /* offered -> busy */
+	AGENT_ACTION_DECLINE,   /* offered -> idle (declined or timed out) */
+	AGENT_ACTION_SEIZE,     /* idle -> busy (a direct call, not routed;
+				   allowed whatever the status) */
+	AGENT_ACTION_WRAP_UP,   /* busy -> wrap_up */
+	AGENT_ACTION_RELEASE,   /* busy|wrap_up -> idle */
 	AGENT_ACTION_COUNT
 };
 
@@ -61,7 +63,7 @@ struct agent_skill {
 };
 
 /* The state. Invariants: logged_out => not_ready, empty reason, every
- * channel idle. ready => empty reason. */
+ * channel idle except after SEIZE (a direct call). ready => empty reason. */
 struct agent_state {
 	enum agent_presence presence;
 	enum agent_availability availability;

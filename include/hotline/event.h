@@ -16,7 +16,7 @@
 
 #define EVENT_TYPE_MAX   48
 #define EVENT_TOPIC_MAX  96    /* bytes incl. NUL */
-#define EVENT_TOPICS_MAX 8
+#define EVENT_TOPICS_MAX 32
 
 /* Catalogue (docs/events.md) */
 #define EV_AGENT_CREATED        "agent.created"
