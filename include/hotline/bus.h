@@ -41,12 +41,13 @@ int bus_alloc(struct bus **busp, struct store *st, uint32_t retention_s);
 /** Register the (single) listener, e.g. the WebSocket stream. */
 void bus_listen(struct bus *bus, bus_event_h *h, void *arg);
 
-/** Publish an event. topicv: 1..EVENT_TOPICS_MAX valid topics (duplicates
- *  are dropped). data: stolen (may be NULL). *seqp (if set) gets the seq.
+/** Publish an event that happened at at_ms (0: now, in ms since the
+ *  epoch). topicv: 1..EVENT_TOPICS_MAX valid topics (duplicates are
+ *  dropped). data: stolen (may be NULL). *seqp (if set) gets the seq.
  *  0, EINVAL (bad type/topics), ENOMEM. */
 int bus_publish(struct bus *bus, const char *type,
-		const char *const *topicv, size_t topicc, json_t *data,
-		uint64_t *seqp);
+		const char *const *topicv, size_t topicc, uint64_t at_ms,
+		json_t *data, uint64_t *seqp);
 
 /** Persist pending events now (one transaction) and deliver them.
  *  Called before acknowledging a request whose events must be durable.

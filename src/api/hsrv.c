@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <re.h>
 #include <hotline/log.h>
 #include "hsrv.h"
@@ -74,30 +75,48 @@ static void conn_destructor(void *data)
 	mem_deref(c->rx);
 }
 
+#define LINGER_MS 2000
+
+static void linger_timeout(void *arg)
+{
+	mem_deref(arg);
+}
+
+/* Half-close, then read and discard until the peer closes or LINGER_MS
+ * pass. Closing a socket that still has unread input sends a RST, which
+ * can destroy the reply (say a 413) before the client reads it. */
+static void linger(struct hconn *c)
+{
+	tcp_set_send(c->tc, NULL);
+	(void)shutdown(tcp_conn_fd(c->tc), SHUT_WR);
+	tmr_start(&c->tmr, LINGER_MS, linger_timeout, c);
+}
+
 static void drained(void *arg)
 {
 	struct hconn *c = arg;
 
 	if (!tcp_conn_txqsz(c->tc))
-		mem_deref(c);
-}
-
-static void drain_timeout(void *arg)
-{
-	mem_deref(arg);
+		linger(c);
 }
 
 /* Close after the last reply left: libre drops its send queue when the
  * connection is freed, which would truncate a large final response. */
 static void conn_close(struct hconn *c)
 {
-	if (c->tc && tcp_conn_txqsz(c->tc) && !c->draining) {
-		c->draining = true;
-		tcp_set_send(c->tc, drained);
-		tmr_start(&c->tmr, 5000, drain_timeout, c);
+	if (c->draining)
+		return;
+	c->draining = true;
+	if (!c->tc) {
+		mem_deref(c);
 		return;
 	}
-	mem_deref(c);
+	if (tcp_conn_txqsz(c->tc)) {
+		tcp_set_send(c->tc, drained);
+		tmr_start(&c->tmr, LINGER_MS, linger_timeout, c);
+		return;
+	}
+	linger(c);
 }
 
 static void idle_timeout(void *arg)
@@ -288,7 +307,7 @@ static void close_handler(int err, void *arg)
 	struct hconn *c = arg;
 
 	(void)err;
-	conn_close(c);
+	mem_deref(c);   /* the peer is gone: nothing left to send */
 }
 
 static void connect_handler(const struct sa *peer, void *arg)

@@ -223,9 +223,10 @@ json_t *rest_page_json(json_t *items, const char *next)
 }
 
 void rest_publish(struct rest_req *r, const char *type,
-		  const char *const *topicv, size_t topicc, json_t *data)
+		  const char *const *topicv, size_t topicc, uint64_t at_ms,
+		  json_t *data)
 {
-	if (bus_publish(r->api->bus, type, topicv, topicc, data, NULL))
+	if (bus_publish(r->api->bus, type, topicv, topicc, at_ms, data, NULL))
 		return;
 	(void)bus_flush(r->api->bus);
 }

@@ -132,9 +132,11 @@ json_t *rest_agent_state_json(const struct agent *a);
 json_t *rest_queue_json(const struct queue *q);
 json_t *rest_member_json(const struct queue_member *m);
 
-/** Publish an event and flush it (durable before the reply). */
+/** Publish an event that happened at at_ms and flush it, so that it is
+ *  durable before the reply. data is stolen. */
 void rest_publish(struct rest_req *r, const char *type,
-		  const char *const *topicv, size_t topicc, json_t *data);
+		  const char *const *topicv, size_t topicc, uint64_t at_ms,
+		  json_t *data);
 
 /* The WebSocket stream (stream.c) */
 int stream_alloc(struct stream **sp, const struct config *cfg,

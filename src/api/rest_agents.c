@@ -64,13 +64,13 @@ static void agent_topic(char *buf, size_t sz, uint64_t id)
 }
 
 static void publish_agent(struct rest_req *r, const char *type,
-			  const struct agent *a, json_t *data)
+			  const struct agent *a, uint64_t at_ms, json_t *data)
 {
 	char topic[EVENT_TOPIC_MAX];
 	const char *topicv[] = {topic};
 
 	agent_topic(topic, sizeof(topic), a->id);
-	rest_publish(r, type, topicv, 1, data);
+	rest_publish(r, type, topicv, 1, at_ms, data);
 }
 
 /* skills: {"name": level, ...}; replaces the agent's whole set */
@@ -80,6 +80,9 @@ static int decode_skills(json_t *obj, struct agent *a, struct jdec_error *e)
 	json_t *v;
 
 	a->skillc = 0;
+	if (json_object_size(obj) > AGENT_SKILLS_MAX)
+		return jdec_fail(e, 422, "invalid_value", "skills",
+				 "at most %d skills", AGENT_SKILLS_MAX);
 	json_object_foreach(obj, name, v) {
 		if (!json_is_integer(v))
 			return jdec_fail(e, 400, "invalid_type", "skills",
@@ -189,7 +192,7 @@ static void agents_create(struct rest_req *r)
 		rest_error_store(r, err, "agent", "conflict");
 		return;
 	}
-	publish_agent(r, EV_AGENT_CREATED, &a, rest_agent_json(&a));
+	publish_agent(r, EV_AGENT_CREATED, &a, a.created_ms, rest_agent_json(&a));
 	re_snprintf(loc, sizeof(loc), "/api/v1/agents/%llu",
 		    (unsigned long long)a.id);
 	rest_reply_json(r, 201, rest_agent_json(&a), loc);
@@ -295,7 +298,7 @@ static void agents_patch(struct rest_req *r)
 		rest_error_store(r, err, "agent", "conflict");
 		return;
 	}
-	publish_agent(r, EV_AGENT_UPDATED, &a, rest_agent_json(&a));
+	publish_agent(r, EV_AGENT_UPDATED, &a, a.updated_ms, rest_agent_json(&a));
 	rest_reply_json(r, 200, rest_agent_json(&a), NULL);
 }
 
@@ -317,7 +320,7 @@ static void agents_delete(struct rest_req *r)
 		rest_error_store(r, err, "agent", "conflict");
 		return;
 	}
-	publish_agent(r, EV_AGENT_DELETED, &a,
+	publish_agent(r, EV_AGENT_DELETED, &a, rest_now_ms(),
 		      json_pack("{s:I}", "id", (json_int_t)a.id));
 	rest_reply_empty(r, 204);
 }
@@ -361,7 +364,7 @@ static void publish_transition(struct rest_req *r, const struct agent *a,
 						   json_null(),
 			 "actor", r->actor,
 			 "state", rest_agent_state_json(a));
-	rest_publish(r, EV_AGENT_STATE_CHANGED, t.v, t.n, data);
+	rest_publish(r, EV_AGENT_STATE_CHANGED, t.v, t.n, tr->at_ms, data);
 }
 
 /* Check action and reason before the state machine sees them. */

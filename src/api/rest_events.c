@@ -219,7 +219,7 @@ static int publish_custom(struct rest_req *r, json_t *ev, json_t *seqs)
 		topicv[i] = json_string_value(v);
 	err = bus_publish(r->api->bus,
 			  json_string_value(json_object_get(ev, "type")),
-			  topicv, json_array_size(topics),
+			  topicv, json_array_size(topics), 0,
 			  data ? json_incref(data) : NULL, &seq);
 	if (!err)
 		json_array_append_new(seqs, json_integer((json_int_t)seq));

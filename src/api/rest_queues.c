@@ -58,13 +58,13 @@ json_t *rest_member_json(const struct queue_member *m)
 }
 
 static void publish_queue(struct rest_req *r, const char *type,
-			  const char *id, json_t *data)
+			  const char *id, uint64_t at_ms, json_t *data)
 {
 	char topic[EVENT_TOPIC_MAX];
 	const char *topicv[] = {topic};
 
 	re_snprintf(topic, sizeof(topic), "queue:%s", id);
-	rest_publish(r, type, topicv, 1, data);
+	rest_publish(r, type, topicv, 1, at_ms, data);
 }
 
 static uint32_t get_uint(json_t *obj, const char *key, uint32_t dflt)
@@ -141,7 +141,8 @@ static void queues_create(struct rest_req *r)
 		rest_error_store(r, err, "queue", "queue_exists");
 		return;
 	}
-	publish_queue(r, EV_QUEUE_CREATED, q.id, rest_queue_json(&q));
+	publish_queue(r, EV_QUEUE_CREATED, q.id, q.created_ms,
+		      rest_queue_json(&q));
 	re_snprintf(loc, sizeof(loc), "/api/v1/queues/%s", q.id);
 	rest_reply_json(r, 201, rest_queue_json(&q), loc);
 }
@@ -209,7 +210,8 @@ static void queues_patch(struct rest_req *r)
 		rest_error_store(r, err, "queue", "conflict");
 		return;
 	}
-	publish_queue(r, EV_QUEUE_UPDATED, q.id, rest_queue_json(&q));
+	publish_queue(r, EV_QUEUE_UPDATED, q.id, q.updated_ms,
+		      rest_queue_json(&q));
 	rest_reply_json(r, 200, rest_queue_json(&q), NULL);
 }
 
@@ -221,7 +223,7 @@ static void queues_delete(struct rest_req *r)
 		rest_error_store(r, err, "queue", "conflict");
 		return;
 	}
-	publish_queue(r, EV_QUEUE_DELETED, r->paramv[0],
+	publish_queue(r, EV_QUEUE_DELETED, r->paramv[0], rest_now_ms(),
 		      json_pack("{s:s}", "id", r->paramv[0]));
 	rest_reply_empty(r, 204);
 }
@@ -250,7 +252,8 @@ static void members_list(struct rest_req *r)
 }
 
 static void publish_member(struct rest_req *r, const char *type,
-			   const struct queue_member *m, json_t *data)
+			   const struct queue_member *m, uint64_t at_ms,
+			   json_t *data)
 {
 	char qt[EVENT_TOPIC_MAX], at[EVENT_TOPIC_MAX];
 	const char *topicv[] = {qt, at};
@@ -258,7 +261,7 @@ static void publish_member(struct rest_req *r, const char *type,
 	re_snprintf(qt, sizeof(qt), "queue:%s", m->queue_id);
 	re_snprintf(at, sizeof(at), "agent:%llu",
 		    (unsigned long long)m->agent_id);
-	rest_publish(r, type, topicv, 2, data);
+	rest_publish(r, type, topicv, 2, at_ms, data);
 }
 
 /* The member named by the path, with tier/position from the body. */
@@ -270,9 +273,21 @@ static int member_from_path(struct rest_req *r, struct queue_member *m)
 	return rest_param_id(r, 1, &m->agent_id);
 }
 
+/* Walk of the agent's memberships: copy created_ms of the one in arg. */
+static int find_member(const struct queue_member *m, void *arg)
+{
+	struct queue_member *want = arg;
+
+	if (strcmp(m->queue_id, want->queue_id))
+		return 0;
+	want->created_ms = m->created_ms;
+	return 0;
+}
+
 static void members_put(struct rest_req *r)
 {
 	struct queue_member m;
+	uint64_t now;
 	bool created;
 	json_t *obj;
 	int err;
@@ -283,16 +298,19 @@ static void members_put(struct rest_req *r)
 		return;
 	m.tier = get_uint(obj, "tier", 1);
 	m.position = get_uint(obj, "position", 0);
-	m.created_ms = rest_now_ms();
+	m.created_ms = now = rest_now_ms();
 	json_decref(obj);
 
 	err = store_member_put(r->api->st, &m, &created);
+	if (!err && !created)    /* an update keeps the original created_at */
+		err = store_member_list_agent(r->api->st, m.agent_id,
+					      find_member, &m);
 	if (err) {
 		rest_error_store(r, err, "queue or agent", "conflict");
 		return;
 	}
 	publish_member(r, created ? EV_QUEUE_MEMBER_ADDED :
-		       EV_QUEUE_MEMBER_UPDATED, &m, rest_member_json(&m));
+		       EV_QUEUE_MEMBER_UPDATED, &m, now, rest_member_json(&m));
 	rest_reply_json(r, created ? 201 : 200, rest_member_json(&m), NULL);
 }
 
@@ -308,7 +326,7 @@ static void members_delete(struct rest_req *r)
 		rest_error_store(r, err, "member", "conflict");
 		return;
 	}
-	publish_member(r, EV_QUEUE_MEMBER_REMOVED, &m,
+	publish_member(r, EV_QUEUE_MEMBER_REMOVED, &m, rest_now_ms(),
 		       json_pack("{s:s,s:I}", "queue_id", m.queue_id,
 				 "agent_id", (json_int_t)m.agent_id));
 	rest_reply_empty(r, 204);

@@ -197,13 +197,13 @@ static void flush_handler(void *arg)
 }
 
 int bus_publish(struct bus *bus, const char *type,
-		const char *const *topicv, size_t topicc, json_t *data,
-		uint64_t *seqp)
+		const char *const *topicv, size_t topicc, uint64_t at_ms,
+		json_t *data, uint64_t *seqp)
 {
 	const char *uniq[EVENT_TOPICS_MAX];
 	size_t uniqc = 0, len;
 	struct pending *p = NULL;
-	uint64_t at = now_ms();
+	uint64_t at = at_ms ? at_ms : now_ms();
 	char *json = NULL;
 	int err = 0;
 

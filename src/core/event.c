@@ -106,10 +106,15 @@ void event_time_format(char out[25], uint64_t ms)
 		tm.tm_mday = 1;
 	}
 
-	(void)snprintf(out, 25, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+	/* gcc cannot see the fields' ranges: format wide, then copy */
+	char buf[64];
+
+	(void)snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
 		       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
 		       tm.tm_hour, tm.tm_min, tm.tm_sec,
 		       (unsigned)(ms % 1000));
+	memcpy(out, buf, 24);
+	out[24] = '\0';
 }
 
 
