@@ -1,0 +1,625 @@
+/** @file store/sqlite.c  SQLite backend: open and close, statements,
+ *  transactions and settings; migrations and aggregates in sqlite_*.c */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <re.h>
+#include <hotline/log.h>
+#include "store/sqlite.h"
+
+#define AGENT_COLS "id, name, extension, ha1, capacity_voice, " \
+	"capacity_chat, capacity_email, status, reason, status_since, " \
+	"created_at, updated_at"
+#define QUEUE_COLS "id, name, strategy, offer_timeout_s, wrap_up_s, " \
+	"max_wait_s, service_level_s, tier_wait_s, max_missed_offers, " \
+	"join_empty, leave_empty, created_at, updated_at"
+#define MEMBER_COLS "queue_id, agent_id, tier, position, created_at"
+
+/* Column orders are mirrored by the enums in the sqlite_*.c readers. */
+static const char *const sqlv[SQL_COUNT] = {
+	[SQL_BEGIN]       = "BEGIN IMMEDIATE",
+	[SQL_COMMIT]      = "COMMIT",
+	[SQL_ROLLBACK]    = "ROLLBACK",
+	/* one store call that writes several rows, inside or outside a tx */
+	[SQL_OP_BEGIN]    = "SAVEPOINT store_op",
+	[SQL_OP_RELEASE]  = "RELEASE store_op",
+	[SQL_OP_ROLLBACK] = "ROLLBACK TO store_op",
+
+	[SQL_MIGRATION_MAX] =
+		"SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+	[SQL_MIGRATION_DONE] =
+		"SELECT 1 FROM schema_migrations WHERE version = $1",
+	[SQL_MIGRATION_RECORD] =
+		"INSERT INTO schema_migrations (version, name, applied_at) "
+		"VALUES ($1, $2, $3)",
+
+	[SQL_SETTING_GET] = "SELECT value FROM settings WHERE key = $1",
+	[SQL_SETTING_SET] =
+		"INSERT INTO settings (key, value) VALUES ($1, $2) "
+		"ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+
+	[SQL_AGENT_INSERT] =
+		"INSERT INTO agents (name, extension, ha1, capacity_voice, "
+		"capacity_chat, capacity_email, status, reason, status_since, "
+		"created_at, updated_at) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+		"RETURNING id",
+	[SQL_AGENT_UPDATE] =
+		"UPDATE agents SET name = $1, extension = $2, ha1 = $3, "
+		"capacity_voice = $4, capacity_chat = $5, capacity_email = $6, "
+		"updated_at = $7 WHERE id = $8",
+	[SQL_AGENT_DELETE] = "DELETE FROM agents WHERE id = $1",
+	[SQL_AGENT_GET] = "SELECT " AGENT_COLS " FROM agents WHERE id = $1",
+	[SQL_AGENT_LIST] =
+		"SELECT " AGENT_COLS " FROM agents WHERE id > $1 "
+		"ORDER BY id LIMIT $2",
+	[SQL_AGENT_STATE] =
+		"UPDATE agents SET status = $1, reason = $2, status_since = $3 "
+		"WHERE id = $4",
+	[SQL_SKILL_INSERT] =
+		"INSERT INTO agent_skills (agent_id, name, level) "
+		"VALUES ($1, $2, $3)",
+	[SQL_SKILL_CLEAR] = "DELETE FROM agent_skills WHERE agent_id = $1",
+	[SQL_SKILL_LIST] =
+		"SELECT name, level FROM agent_skills WHERE agent_id = $1 "
+		"ORDER BY name",
+	[SQL_ACTIVITY_INSERT] =
+		"INSERT INTO agent_activities (agent_id, action, channel, "
+		"from_state, to_state, reason, actor, at) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+	[SQL_ACTIVITY_LIST] =
+		"SELECT id, agent_id, action, channel, from_state, to_state, "
+		"reason, actor, at FROM agent_activities "
+		"WHERE agent_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+
+	[SQL_QUEUE_INSERT] =
+		"INSERT INTO queues (" QUEUE_COLS ") VALUES ($1, $2, $3, $4, "
+		"$5, $6, $7, $8, $9, $10, $11, $12, $13)",
+	[SQL_QUEUE_UPDATE] =
+		"UPDATE queues SET name = $1, strategy = $2, "
+		"offer_timeout_s = $3, wrap_up_s = $4, max_wait_s = $5, "
+		"service_level_s = $6, tier_wait_s = $7, "
+		"max_missed_offers = $8, join_empty = $9, leave_empty = $10, "
+		"updated_at = $11 WHERE id = $12",
+	[SQL_QUEUE_DELETE] = "DELETE FROM queues WHERE id = $1",
+	[SQL_QUEUE_GET] = "SELECT " QUEUE_COLS " FROM queues WHERE id = $1",
+	[SQL_QUEUE_LIST] =
+		"SELECT " QUEUE_COLS " FROM queues WHERE id > $1 "
+		"ORDER BY id LIMIT $2",
+	[SQL_MEMBER_UPDATE] =
+		"UPDATE queue_members SET tier = $1, position = $2 "
+		"WHERE queue_id = $3 AND agent_id = $4",
+	[SQL_MEMBER_INSERT] =
+		"INSERT INTO queue_members (" MEMBER_COLS ") "
+		"VALUES ($1, $2, $3, $4, $5)",
+	[SQL_MEMBER_DELETE] =
+		"DELETE FROM queue_members "
+		"WHERE queue_id = $1 AND agent_id = $2",
+	[SQL_MEMBER_LIST] =
+		"SELECT " MEMBER_COLS " FROM queue_members WHERE queue_id = $1 "
+		"ORDER BY tier, position, agent_id",
+	[SQL_MEMBER_LIST_AGENT] =
+		"SELECT " MEMBER_COLS " FROM queue_members WHERE agent_id = $1 "
+		"ORDER BY queue_id",
+
+	[SQL_EVENT_INSERT] =
+		"INSERT INTO events (seq, at, type, topics, json) "
+		"VALUES ($1, $2, $3, $4, $5)",
+	[SQL_EVENT_LIST] =
+		"SELECT seq, at, type, topics, json FROM events "
+		"WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+	[SQL_EVENT_PRUNE] = "DELETE FROM events WHERE at < $1",
+	[SQL_EVENT_BOUNDS] =
+		"SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) "
+		"FROM events",
+};
+
+
+/* --- statements ------------------------------------------------------ */
+
+/* The PostgreSQL-compatible parameter convention of enum sqlite_sql */
+static bool params_in_order(sqlite3_stmt *s)
+{
+	int n = sqlite3_bind_parameter_count(s);
+	char want[16];
+
+	for (int i = 1; i <= n; i++) {
+		const char *name = sqlite3_bind_parameter_name(s, i);
+
+		snprintf(want, sizeof(want), "$%d", i);
+		if (!name || strcmp(name, want))
+			return false;
+	}
+
+	return true;
+}
+
+static int stmt_prepare(struct sqlite_store *ss, enum sqlite_sql id)
+{
+	int rc;
+
+	rc = sqlite3_prepare_v3(ss->db, sqlv[id], -1,
+				SQLITE_PREPARE_PERSISTENT, &ss->stmtv[id],
+				NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store: prepare \"%s\": %s", sqlv[id],
+			  sqlite3_errmsg(ss->db));
+		return EIO;
+	}
+	if (!params_in_order(ss->stmtv[id])) {
+		log_error("store: prepare \"%s\": parameters are not "
+			  "$1..$n in order", sqlv[id]);
+		sqlite3_finalize(ss->stmtv[id]);
+		ss->stmtv[id] = NULL;
+		return EINVAL;
+	}
+
+	return 0;
+}
+
+/**
+ * Take the cached statement id, preparing it on first use.
+ * Returns 0, EBUSY when it is already being stepped (a list handler
+ * calling the same list again), EIO or EINVAL when it does not prepare.
+ */
+int sqlite_stmt_get(struct sqlite_store *ss, enum sqlite_sql id,
+		    sqlite3_stmt **sp)
+{
+	int err;
+
+	if (!ss->stmtv[id]) {
+		err = stmt_prepare(ss, id);
+		if (err)
+			return err;
+	}
+	if (sqlite3_stmt_busy(ss->stmtv[id]))
+		return EBUSY;
+
+	*sp = ss->stmtv[id];
+	return 0;
+}
+
+/** Give a statement back: reset, parameters cleared. NULL is ignored. */
+void sqlite_stmt_put(sqlite3_stmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/**
+ * Map a SQLite result code to the store's errno contract: unique keys
+ * EEXIST, foreign keys ENOENT (the referenced row is missing), CHECK/NOT
+ * NULL/too big EINVAL. Anything else is logged with the database's
+ * message and becomes EIO (ENOMEM for out of memory).
+ */
+int sqlite_error(struct sqlite_store *ss, int rc, const char *what)
+{
+	switch (rc) {
+
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+		return EEXIST;
+
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		return ENOENT;
+
+	case SQLITE_CONSTRAINT_CHECK:
+	case SQLITE_CONSTRAINT_NOTNULL:
+	case SQLITE_TOOBIG:
+		return EINVAL;
+
+	case SQLITE_NOMEM:
+		return ENOMEM;
+
+	default:
+		log_error("store: %s: %s", what, sqlite3_errmsg(ss->db));
+		return EIO;
+	}
+}
+
+/** A row holds a value this build cannot read: EIO, logged. */
+int sqlite_corrupt(struct sqlite_store *ss, const char *what, uint64_t id)
+{
+	log_error("store: %s %llu: unreadable row", what,
+		  (unsigned long long)id);
+	return EIO;
+}
+
+/**
+ * Step s once. rc is the outcome of binding its parameters: if it is not
+ * SQLITE_OK the statement is not run and rc is mapped instead. With row
+ * NULL the statement is a write and must not fail; otherwise *row tells
+ * whether a row is ready. Returns 0 or sqlite_error().
+ */
+int sqlite_step(struct sqlite_store *ss, sqlite3_stmt *s, int rc,
+		bool *row, const char *what)
+{
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlite_error(ss, rc, what);
+
+	if (row)
+		*row = (rc == SQLITE_ROW);
+	return 0;
+}
+
+/** Whether the last INSERT/UPDATE/DELETE touched a row */
+bool sqlite_changed(struct sqlite_store *ss)
+{
+	return sqlite3_changes64(ss->db) > 0;
+}
+
+/** Take, step and give back statement id, which takes no parameters */
+int sqlite_run(struct sqlite_store *ss, enum sqlite_sql id, const char *what)
+{
+	sqlite3_stmt *s;
+	int err;
+
+	err = sqlite_stmt_get(ss, id, &s);
+	if (err)
+		return err;
+	err = sqlite_step(ss, s, SQLITE_OK, NULL, what);
+	sqlite_stmt_put(s);
+	return err;
+}
+
+
+/* --- binding and columns --------------------------------------------- */
+
+/** Bind v; values over INT64_MAX do not fit a column: SQLITE_TOOBIG. */
+void sqlite_bind_u64(sqlite3_stmt *s, int i, uint64_t v, int *rc)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (v > INT64_MAX)
+		*rc = SQLITE_TOOBIG;
+	else
+		*rc = sqlite3_bind_int64(s, i, (sqlite3_int64)v);
+}
+
+/** Bind a C string (copied by SQLite); NULL binds SQL NULL. */
+void sqlite_bind_text(sqlite3_stmt *s, int i, const char *v, int *rc)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (v)
+		*rc = sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+	else
+		*rc = sqlite3_bind_null(s, i);
+}
+
+/** Bind n bytes of text; v must stay valid until sqlite_stmt_put(). */
+void sqlite_bind_textn(sqlite3_stmt *s, int i, const char *v, size_t n,
+		       int *rc)
+{
+	if (*rc != SQLITE_OK)
+		return;
+	if (n > INT32_MAX)
+		*rc = SQLITE_TOOBIG;
+	else
+		*rc = sqlite3_bind_text(s, i, v, (int)n, SQLITE_STATIC);
+}
+
+/** A cursor value as a bindable bound (ids never exceed INT64_MAX) */
+uint64_t sqlite_cursor(uint64_t v)
+{
+	return v > INT64_MAX ? INT64_MAX : v;
+}
+
+/** A LIMIT value: 0 (no limit) and huge values become INT64_MAX, which
+ *  both SQLite and PostgreSQL accept. */
+uint64_t sqlite_limit(size_t n)
+{
+	return (n == 0 || n > INT64_MAX) ? INT64_MAX : n;
+}
+
+uint64_t sqlite_col_u64(sqlite3_stmt *s, int i)
+{
+	sqlite3_int64 v = sqlite3_column_int64(s, i);
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+/** Column i as text, "" for NULL; valid until the next step or put */
+const char *sqlite_col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? (const char *)t : "";
+}
+
+/** Copy column i into buf[sz]; false (buf "") when it does not fit. */
+bool sqlite_col_str(sqlite3_stmt *s, int i, char *buf, size_t sz)
+{
+	const char *t = sqlite_col_text(s, i);
+	size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+	if (n >= sz || memchr(t, '\0', n)) {
+		buf[0] = '\0';
+		return false;
+	}
+
+	memcpy(buf, t, n + 1);
+	return true;
+}
+
+/** Whether a fixed-size string field is NUL-terminated */
+bool sqlite_str_ok(const char *buf, size_t sz)
+{
+	return memchr(buf, '\0', sz) != NULL;
+}
+
+
+/* --- transactions ---------------------------------------------------- */
+
+/** Open a savepoint around one store call that writes several rows; it
+ *  nests in a caller's transaction or makes its own. */
+int sqlite_op_begin(struct sqlite_store *ss)
+{
+	return sqlite_run(ss, SQL_OP_BEGIN, "savepoint");
+}
+
+/** Close the savepoint: kept when err is 0, undone otherwise (the
+ *  caller's transaction, if any, stays open). Returns err, or the release
+ *  failure. */
+int sqlite_op_end(struct sqlite_store *ss, int err)
+{
+	int rerr;
+
+	if (err)
+		(void)sqlite_run(ss, SQL_OP_ROLLBACK, "savepoint rollback");
+
+	rerr = sqlite_run(ss, SQL_OP_RELEASE, "savepoint release");
+	return err ? err : rerr;
+}
+
+/** BEGIN IMMEDIATE: the write lock is taken now, not at the first write,
+ *  so a busy database fails here (after busy_timeout) and not mid-way. */
+int sqlite_begin(struct store *st)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+
+	if (sqlite_in_tx(st))
+		return EALREADY;
+	return sqlite_run(ss, SQL_BEGIN, "begin");
+}
+
+/** Commit; EINVAL outside a transaction. On failure the transaction
+ *  stays open (retry, or roll back). */
+int sqlite_commit(struct store *st)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+
+	if (!sqlite_in_tx(st))
+		return EINVAL;
+	return sqlite_run(ss, SQL_COMMIT, "commit");
+}
+
+/** Roll back; EINVAL outside a transaction. */
+int sqlite_rollback(struct store *st)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+
+	if (!sqlite_in_tx(st))
+		return EINVAL;
+	return sqlite_run(ss, SQL_ROLLBACK, "rollback");
+}
+
+/* Asks SQLite rather than keeping a flag: it ends a transaction on its own
+ * after some errors (SQLITE_FULL, SQLITE_IOERR, ...). */
+bool sqlite_in_tx(const struct store *st)
+{
+	const struct sqlite_store *ss = (const struct sqlite_store *)st;
+
+	return ss->db && !sqlite3_get_autocommit(ss->db);
+}
+
+
+/* --- settings -------------------------------------------------------- */
+
+/** Copy the value of key into val[valsz]. ENOENT: no such key;
+ *  EOVERFLOW: the value and its NUL do not fit (val untouched). */
+int sqlite_setting_get(struct store *st, const char *key, char *val,
+		       size_t valsz)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+	sqlite3_stmt *s = NULL;
+	int rc = SQLITE_OK, err;
+	bool row;
+	size_t n;
+
+	if (!key || !val)
+		return EINVAL;
+
+	err = sqlite_stmt_get(ss, SQL_SETTING_GET, &s);
+	if (err)
+		return err;
+
+	sqlite_bind_text(s, 1, key, &rc);
+	err = sqlite_step(ss, s, rc, &row, "setting get");
+	if (err)
+		goto out;
+	if (!row) {
+		err = ENOENT;
+		goto out;
+	}
+
+	n = (size_t)sqlite3_column_bytes(s, 0);
+	if (n >= valsz) {
+		err = EOVERFLOW;
+		goto out;
+	}
+	memcpy(val, sqlite_col_text(s, 0), n + 1);
+
+ out:
+	sqlite_stmt_put(s);
+	return err;
+}
+
+/** Insert or replace key = val. */
+int sqlite_setting_set(struct store *st, const char *key, const char *val)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+	sqlite3_stmt *s;
+	int rc = SQLITE_OK, err;
+
+	if (!key || !val)
+		return EINVAL;
+
+	err = sqlite_stmt_get(ss, SQL_SETTING_SET, &s);
+	if (err)
+		return err;
+
+	sqlite_bind_text(s, 1, key, &rc);
+	sqlite_bind_text(s, 2, val, &rc);
+	err = sqlite_step(ss, s, rc, NULL, "setting set");
+	sqlite_stmt_put(s);
+	return err;
+}
+
+
+/* --- open and close -------------------------------------------------- */
+
+/* WAL keeps readers off the writer's back; synchronous=NORMAL with WAL
+ * loses nothing committed on a process crash (only on power loss). */
+static int pragmas(struct sqlite_store *ss, const char *path)
+{
+	static const char sql[] =
+		"PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON";
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(ss->db, "PRAGMA journal_mode = WAL", -1, &s,
+				NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && strcmp(sqlite_col_text(s, 0), "wal"))
+		log_warn("store: %s: journal_mode is %s, not wal", path,
+			 sqlite_col_text(s, 0));
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW)
+		return sqlite_error(ss, rc, "journal_mode");
+
+	rc = sqlite3_exec(ss->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : sqlite_error(ss, rc, "pragma");
+}
+
+static int db_open(struct sqlite_store *ss, const char *path)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(path, &ss->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store: open %s: %s", path, ss->db ?
+			  sqlite3_errmsg(ss->db) : sqlite3_errstr(rc));
+		return EIO;
+	}
+
+	sqlite3_extended_result_codes(ss->db, 1);
+	sqlite3_busy_timeout(ss->db, 5000);
+
+	return pragmas(ss, path);
+}
+
+/* Prepare every statement now, so a bad one fails the open, not a call */
+static int prepare_all(struct sqlite_store *ss)
+{
+	for (int id = 0; id < SQL_COUNT; id++) {
+		sqlite3_stmt *s;
+		int err = sqlite_stmt_get(ss, (enum sqlite_sql)id, &s);
+
+		if (err)
+			return err;
+	}
+
+	return 0;
+}
+
+static void destructor(void *arg)
+{
+	struct sqlite_store *ss = arg;
+
+	if (sqlite_in_tx(&ss->st) &&
+	    sqlite_run(ss, SQL_COMMIT, "close: commit"))
+		(void)sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
+
+	for (int id = 0; id < SQL_COUNT; id++)
+		sqlite3_finalize(ss->stmtv[id]);
+
+	if (ss->db && sqlite3_close(ss->db) != SQLITE_OK)
+		log_error("store: close: %s", sqlite3_errmsg(ss->db));
+}
+
+/**
+ * Open (creating it if needed) the SQLite database at path, apply the
+ * pending migrations and prepare every statement. On success *stp is a
+ * mem object; mem_deref() commits an open transaction and closes the
+ * database. Returns 0, EINVAL (empty path), ENOMEM, EPROTO (schema newer
+ * than this build) or EIO (logged).
+ */
+static int sqlite_open(struct store **stp, const char *path)
+{
+	struct sqlite_store *ss;
+	int err;
+
+	if (!stp || !path || !*path)
+		return EINVAL;
+
+	ss = mem_zalloc(sizeof(*ss), destructor);
+	if (!ss)
+		return ENOMEM;
+	ss->st.ops = &store_sqlite_ops;
+
+	err = db_open(ss, path);
+	if (err)
+		goto out;
+	err = sqlite_migrate(ss);
+	if (err)
+		goto out;
+	err = prepare_all(ss);
+
+ out:
+	if (err)
+		mem_deref(ss);
+	else
+		*stp = &ss->st;
+
+	return err;
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name              = "sqlite",
+	.open              = sqlite_open,
+	.begin             = sqlite_begin,
+	.commit            = sqlite_commit,
+	.rollback          = sqlite_rollback,
+	.in_tx             = sqlite_in_tx,
+	.setting_get       = sqlite_setting_get,
+	.setting_set       = sqlite_setting_set,
+	.agent_create      = sqlite_agent_create,
+	.agent_update      = sqlite_agent_update,
+	.agent_delete      = sqlite_agent_delete,
+	.agent_get         = sqlite_agent_get,
+	.agent_list        = sqlite_agent_list,
+	.agent_state_save  = sqlite_agent_state_save,
+	.activity_add      = sqlite_activity_add,
+	.activity_list     = sqlite_activity_list,
+	.queue_create      = sqlite_queue_create,
+	.queue_update      = sqlite_queue_update,
+	.queue_delete      = sqlite_queue_delete,
+	.queue_get         = sqlite_queue_get,
+	.queue_list        = sqlite_queue_list,
+	.member_put        = sqlite_member_put,
+	.member_delete     = sqlite_member_delete,
+	.member_list       = sqlite_member_list,
+	.member_list_agent = sqlite_member_list_agent,
+	.event_append      = sqlite_event_append,
+	.event_list        = sqlite_event_list,
+	.event_prune       = sqlite_event_prune,
+	.event_bounds      = sqlite_event_bounds,
+};

@@ -1,0 +1,122 @@
+/** @file store/sqlite.h  SQLite backend internals shared by store/sqlite*.c */
+#ifndef STORE_SQLITE_H
+#define STORE_SQLITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include "store/store_impl.h"
+
+/* Every statement the backend runs; the SQL is sqlv[] in sqlite.c.
+ * Parameters are written $1, $2, ... in order of first appearance (checked
+ * when prepared), so the same text also suits PostgreSQL. */
+enum sqlite_sql {
+	SQL_BEGIN = 0, SQL_COMMIT, SQL_ROLLBACK,
+	SQL_OP_BEGIN, SQL_OP_RELEASE, SQL_OP_ROLLBACK,
+	SQL_MIGRATION_MAX, SQL_MIGRATION_DONE, SQL_MIGRATION_RECORD,
+	SQL_SETTING_GET, SQL_SETTING_SET,
+	SQL_AGENT_INSERT, SQL_AGENT_UPDATE, SQL_AGENT_DELETE, SQL_AGENT_GET,
+	SQL_AGENT_LIST, SQL_AGENT_STATE,
+	SQL_SKILL_INSERT, SQL_SKILL_CLEAR, SQL_SKILL_LIST,
+	SQL_ACTIVITY_INSERT, SQL_ACTIVITY_LIST,
+	SQL_QUEUE_INSERT, SQL_QUEUE_UPDATE, SQL_QUEUE_DELETE, SQL_QUEUE_GET,
+	SQL_QUEUE_LIST,
+	SQL_MEMBER_UPDATE, SQL_MEMBER_INSERT, SQL_MEMBER_DELETE,
+	SQL_MEMBER_LIST, SQL_MEMBER_LIST_AGENT,
+	SQL_EVENT_INSERT, SQL_EVENT_LIST, SQL_EVENT_PRUNE, SQL_EVENT_BOUNDS,
+	SQL_COUNT
+};
+
+struct sqlite_store {
+	struct store st;                  /* first: the public handle */
+	sqlite3 *db;                      /* owned */
+	sqlite3_stmt *stmtv[SQL_COUNT];   /* owned; prepared once, reused */
+};
+
+static inline struct sqlite_store *to_sqlite(struct store *st)
+{
+	return (struct sqlite_store *)st;
+}
+
+/* Statements (sqlite.c). A statement is taken with sqlite_stmt_get(),
+ * bound, stepped and always given back with sqlite_stmt_put(). */
+int  sqlite_stmt_get(struct sqlite_store *ss, enum sqlite_sql id,
+		     sqlite3_stmt **sp);
+void sqlite_stmt_put(sqlite3_stmt *s);
+int  sqlite_step(struct sqlite_store *ss, sqlite3_stmt *s, int rc,
+		 bool *row, const char *what);
+int  sqlite_error(struct sqlite_store *ss, int rc, const char *what);
+int  sqlite_corrupt(struct sqlite_store *ss, const char *what, uint64_t id);
+bool sqlite_changed(struct sqlite_store *ss);
+int  sqlite_run(struct sqlite_store *ss, enum sqlite_sql id,
+		const char *what);
+int  sqlite_op_begin(struct sqlite_store *ss);
+int  sqlite_op_end(struct sqlite_store *ss, int err);
+
+/* Binding: each call does nothing once *rc is not SQLITE_OK, so a run of
+ * binds is checked once, by sqlite_step(). */
+void sqlite_bind_u64(sqlite3_stmt *s, int i, uint64_t v, int *rc);
+void sqlite_bind_text(sqlite3_stmt *s, int i, const char *v, int *rc);
+void sqlite_bind_textn(sqlite3_stmt *s, int i, const char *v, size_t n,
+		       int *rc);
+uint64_t sqlite_cursor(uint64_t v);
+uint64_t sqlite_limit(size_t n);
+
+/* Columns and fixed-size strings */
+uint64_t    sqlite_col_u64(sqlite3_stmt *s, int i);
+const char *sqlite_col_text(sqlite3_stmt *s, int i);
+bool sqlite_col_str(sqlite3_stmt *s, int i, char *buf, size_t sz);
+bool sqlite_str_ok(const char *buf, size_t sz);
+
+int  sqlite_migrate(struct sqlite_store *ss);     /* sqlite_migrate.c */
+
+/* Backend calls, one file per aggregate */
+int  sqlite_begin(struct store *st);
+int  sqlite_commit(struct store *st);
+int  sqlite_rollback(struct store *st);
+bool sqlite_in_tx(const struct store *st);
+int  sqlite_setting_get(struct store *st, const char *key, char *val,
+			size_t valsz);
+int  sqlite_setting_set(struct store *st, const char *key, const char *val);
+
+int  sqlite_agent_create(struct store *st, struct agent *a);
+int  sqlite_agent_update(struct store *st, const struct agent *a);
+int  sqlite_agent_delete(struct store *st, uint64_t id);
+int  sqlite_agent_get(struct store *st, uint64_t id, struct agent *a);
+int  sqlite_agent_list(struct store *st, uint64_t after_id, size_t limit,
+		       store_agent_h *h, void *arg);
+int  sqlite_agent_state_save(struct store *st, uint64_t id,
+			     const struct agent_state *s);
+int  sqlite_activity_add(struct store *st, const struct agent_transition *tr,
+			 const char *actor);
+int  sqlite_activity_list(struct store *st, uint64_t agent_id,
+			  uint64_t before_id, size_t limit,
+			  store_activity_h *h, void *arg);
+
+int  sqlite_queue_create(struct store *st, const struct queue *q);
+int  sqlite_queue_update(struct store *st, const struct queue *q);
+int  sqlite_queue_delete(struct store *st, const char *id);
+int  sqlite_queue_get(struct store *st, const char *id, struct queue *q);
+int  sqlite_queue_list(struct store *st, const char *after_id, size_t limit,
+		       store_queue_h *h, void *arg);
+int  sqlite_member_put(struct store *st, const struct queue_member *m,
+		       bool *created);
+int  sqlite_member_delete(struct store *st, const char *queue_id,
+			  uint64_t agent_id);
+int  sqlite_member_list(struct store *st, const char *queue_id,
+			store_member_h *h, void *arg);
+int  sqlite_member_list_agent(struct store *st, uint64_t agent_id,
+			      store_member_h *h, void *arg);
+
+int  sqlite_event_append(struct store *st, uint64_t seq, uint64_t at_ms,
+			 const char *type, const char *topics,
+			 const char *json, size_t json_len);
+int  sqlite_event_list(struct store *st, uint64_t after_seq,
+		       uint64_t max_seq, size_t limit,
+		       store_event_h *h, void *arg);
+int  sqlite_event_prune(struct store *st, uint64_t before_ms,
+		       uint64_t *removed);
+int  sqlite_event_bounds(struct store *st, uint64_t *first, uint64_t *last);
+
+#endif

@@ -1,0 +1,79 @@
+/** @file store/store_impl.h  The backend interface behind hotline/store.h */
+#ifndef STORE_IMPL_H
+#define STORE_IMPL_H
+
+#include <hotline/store.h>
+
+/* One storage backend, described like an nginx module: a name and the
+ * calls it implements. Each call has the contract of its public twin in
+ * hotline/store.h; store.c checks only that st is not NULL. */
+struct store_ops {
+	const char *name;
+
+	/* path: the uri without its "scheme:" prefix. On success *stp is
+	 * a mem object whose destructor closes the backend. */
+	int  (*open)(struct store **stp, const char *path);
+
+	int  (*begin)(struct store *st);
+	int  (*commit)(struct store *st);
+	int  (*rollback)(struct store *st);
+	bool (*in_tx)(const struct store *st);
+
+	int  (*setting_get)(struct store *st, const char *key, char *val,
+			    size_t valsz);
+	int  (*setting_set)(struct store *st, const char *key,
+			    const char *val);
+
+	int  (*agent_create)(struct store *st, struct agent *a);
+	int  (*agent_update)(struct store *st, const struct agent *a);
+	int  (*agent_delete)(struct store *st, uint64_t id);
+	int  (*agent_get)(struct store *st, uint64_t id, struct agent *a);
+	int  (*agent_list)(struct store *st, uint64_t after_id, size_t limit,
+			   store_agent_h *h, void *arg);
+	int  (*agent_state_save)(struct store *st, uint64_t id,
+				 const struct agent_state *s);
+
+	int  (*activity_add)(struct store *st,
+			     const struct agent_transition *tr,
+			     const char *actor);
+	int  (*activity_list)(struct store *st, uint64_t agent_id,
+			      uint64_t before_id, size_t limit,
+			      store_activity_h *h, void *arg);
+
+	int  (*queue_create)(struct store *st, const struct queue *q);
+	int  (*queue_update)(struct store *st, const struct queue *q);
+	int  (*queue_delete)(struct store *st, const char *id);
+	int  (*queue_get)(struct store *st, const char *id, struct queue *q);
+	int  (*queue_list)(struct store *st, const char *after_id,
+			   size_t limit, store_queue_h *h, void *arg);
+
+	int  (*member_put)(struct store *st, const struct queue_member *m,
+			   bool *created);
+	int  (*member_delete)(struct store *st, const char *queue_id,
+			      uint64_t agent_id);
+	int  (*member_list)(struct store *st, const char *queue_id,
+			    store_member_h *h, void *arg);
+	int  (*member_list_agent)(struct store *st, uint64_t agent_id,
+				  store_member_h *h, void *arg);
+
+	int  (*event_append)(struct store *st, uint64_t seq, uint64_t at_ms,
+			     const char *type, const char *topics,
+			     const char *json, size_t json_len);
+	int  (*event_list)(struct store *st, uint64_t after_seq,
+			   uint64_t max_seq, size_t limit,
+			   store_event_h *h, void *arg);
+	int  (*event_prune)(struct store *st, uint64_t before_ms,
+			    uint64_t *removed);
+	int  (*event_bounds)(struct store *st, uint64_t *first,
+			     uint64_t *last);
+};
+
+/* The head of every backend's handle: its first member, so the backend
+ * object, its struct store and the mem object share one address. */
+struct store {
+	const struct store_ops *ops;    /* borrowed (static) */
+};
+
+extern const struct store_ops store_sqlite_ops;
+
+#endif
