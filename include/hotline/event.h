@@ -39,7 +39,7 @@ bool event_topic_match(const char *pattern, const char *topic);
 bool event_topic_valid(const char *s);
 /** Is s a well-formed pattern: a topic, "*", or a topic prefix + '*'? */
 bool event_pattern_valid(const char *s);
-/** Is s a well-formed type: noun.verb_past, [a-z_]+ '.' [a-z_]+ */
+/** Is s a well-formed type: noun.verb_past, [a-z0-9_]+ "." [a-z0-9_]+ */
 bool event_type_valid(const char *s);
 
 /** Format ms since the epoch as RFC 3339 UTC with milliseconds,

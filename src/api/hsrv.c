@@ -235,6 +235,7 @@ static bool handle_requests(struct hconn *c)
 		enum http_parse_result r;
 		size_t total;
 
+		c->replied = false;
 		r = http_req_parse(&req, (const char *)c->rx->buf, c->rx->end,
 				   &srv->conf.lim, &status);
 		if (r == HTTP_PARSE_MORE)
@@ -247,7 +248,6 @@ static bool handle_requests(struct hconn *c)
 		if (c->rx->end < total)
 			return true;   /* body still arriving */
 
-		c->replied = false;
 		c->keep_alive = req.keep_alive;
 		srv->reqh(c, &req, (const char *)c->rx->buf + req.head_len,
 			  (size_t)req.content_length, srv->arg);

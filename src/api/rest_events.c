@@ -15,7 +15,7 @@
 
 int rest_patterns(struct rest_req *r, struct rest_patterns *p)
 {
-	char buf[REST_PATTERNS_MAX * EVENT_TOPIC_MAX], *tok, *save = NULL;
+	char buf[REST_PATTERNS_MAX * EVENT_TOPIC_MAX], *tok, *next;
 	int err;
 
 	p->n = 0;
@@ -25,8 +25,11 @@ int rest_patterns(struct rest_req *r, struct rest_patterns *p)
 	if (err == ENOENT)
 		str_ncpy(buf, "*", sizeof(buf));
 
-	for (tok = strtok_r(buf, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save)) {
+	/* split by hand: strtok would hide empty items ("a,,b") */
+	for (tok = buf; tok; tok = next) {
+		next = strchr(tok, ',');
+		if (next)
+			*next++ = '\0';
 		if (!event_pattern_valid(tok) || p->n == REST_PATTERNS_MAX) {
 			rest_error(r, 400, "invalid_query", "topics",
 				   "topics: at most %d comma-separated "
@@ -35,11 +38,6 @@ int rest_patterns(struct rest_req *r, struct rest_patterns *p)
 			return EPROTO;
 		}
 		str_ncpy(p->v[p->n++], tok, EVENT_TOPIC_MAX);
-	}
-	if (!p->n) {
-		rest_error(r, 400, "invalid_query", "topics",
-			   "topics is empty");
-		return EPROTO;
 	}
 	return 0;
 }
@@ -176,12 +174,27 @@ static int check_custom(struct rest_req *r, json_t *ev, const char *at)
 			return EPROTO;
 		}
 	}
-	if (!json_is_string(type) || !custom_type_valid(json_string_value(type))) {
+	if (!type || !topics) {
+		rest_error(r, 400, "missing_field", type ? "topics" : "type",
+			   "%s%s is required", at, type ? "topics" : "type");
+		return EPROTO;
+	}
+	if (!json_is_string(type)) {
+		rest_error(r, 400, "invalid_type", "type", "%stype must be a "
+			   "string", at);
+		return EPROTO;
+	}
+	if (!json_is_array(topics)) {
+		rest_error(r, 400, "invalid_type", "topics", "%stopics must be"
+			   " an array of strings", at);
+		return EPROTO;
+	}
+	if (!custom_type_valid(json_string_value(type))) {
 		rest_error(r, 422, "invalid_value", "type", "%stype must be "
 			   "a string custom.[a-z0-9_]+", at);
 		return EPROTO;
 	}
-	if (!json_is_array(topics) || !json_array_size(topics) ||
+	if (!json_array_size(topics) ||
 	    json_array_size(topics) > PUBLISH_TOPICS_MAX) {
 		rest_error(r, 422, "invalid_value", "topics", "%stopics must "
 			   "be an array of 1..%d topics", at,

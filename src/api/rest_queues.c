@@ -162,6 +162,12 @@ static void queues_list(struct rest_req *r)
 		json_decref(pc.items);
 		return;
 	}
+	if (cursor[0] && !queue_id_valid(cursor)) {
+		json_decref(pc.items);
+		rest_error(r, 400, "invalid_query", "cursor",
+			   "cursor is not one this server gave");
+		return;
+	}
 	err = store_queue_list(r->api->st, cursor, pc.limit + 1, list_queue,
 			       &pc);
 	if (err && err != REST_PAGE_MORE) {

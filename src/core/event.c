@@ -8,7 +8,7 @@
 
 #define TOPIC_CHARS "abcdefghijklmnopqrstuvwxyz" \
 		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@+-"
-#define TYPE_CHARS  "abcdefghijklmnopqrstuvwxyz_"
+#define TYPE_CHARS "abcdefghijklmnopqrstuvwxyz0123456789_"
 
 /* 9999-12-31T23:59:59.999Z: the last instant with a 4-digit year */
 #define TIME_MAX_MS 253402300799999ULL

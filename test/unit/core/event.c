@@ -70,7 +70,8 @@ static void test_validators(void **state)
 		{".created", true, true, false},
 		{"agent.state.changed", true, true, false},
 		{"Agent.created", true, true, false},
-		{"agent.created2", true, true, false},
+		{"agent.created2", true, true, true},
+		{"custom.doc2", true, true, true},
 		{"agent.created ", false, false, false},
 	};
 	(void)state;
