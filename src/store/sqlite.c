@@ -429,7 +429,7 @@ int sqlite_setting_get(struct store *st, const char *key, char *val,
 	struct sqlite_store *ss = to_sqlite(st);
 	sqlite3_stmt *s = NULL;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 	size_t n;
 
 	if (!key || !val)

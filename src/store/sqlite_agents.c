@@ -112,7 +112,7 @@ static int skills_read(struct sqlite_store *ss, struct agent *a)
 {
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	err = sqlite_stmt_get(ss, SQL_SKILL_LIST, &s);
 	if (err)
@@ -156,7 +156,7 @@ static int agent_insert(struct sqlite_store *ss, const struct agent *a,
 {
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	err = sqlite_stmt_get(ss, SQL_AGENT_INSERT, &s);
 	if (err)
@@ -305,7 +305,7 @@ int sqlite_agent_get(struct store *st, uint64_t id, struct agent *a)
 	struct agent tmp;
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	if (!a)
 		return EINVAL;
@@ -335,7 +335,7 @@ int sqlite_agent_list(struct store *st, uint64_t after_id, size_t limit,
 	struct agent a;
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	if (!h)
 		return EINVAL;
@@ -463,7 +463,7 @@ int sqlite_activity_list(struct store *st, uint64_t agent_id,
 	struct store_activity act;
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	if (!h)
 		return EINVAL;

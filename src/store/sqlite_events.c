@@ -48,7 +48,7 @@ int sqlite_event_list(struct store *st, uint64_t after_seq, uint64_t max_seq,
 	struct store_event ev;
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	if (!h)
 		return EINVAL;
@@ -106,7 +106,7 @@ int sqlite_event_bounds(struct store *st, uint64_t *first, uint64_t *last)
 	struct sqlite_store *ss = to_sqlite(st);
 	sqlite3_stmt *s;
 	int err;
-	bool row;
+	bool row = false;
 
 	if (!first || !last)
 		return EINVAL;

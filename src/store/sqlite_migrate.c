@@ -21,7 +21,7 @@ static int query_int(struct sqlite_store *ss, enum sqlite_sql id,
 {
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	err = sqlite_stmt_get(ss, id, &s);
 	if (err)

@@ -143,7 +143,7 @@ int sqlite_queue_get(struct store *st, const char *id, struct queue *q)
 	struct queue tmp;
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	if (!id || !q)
 		return EINVAL;
@@ -172,7 +172,7 @@ int sqlite_queue_list(struct store *st, const char *after_id, size_t limit,
 	struct queue q;
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
-	bool row;
+	bool row = false;
 
 	if (!h)
 		return EINVAL;
@@ -314,7 +314,7 @@ static int member_walk(struct sqlite_store *ss, sqlite3_stmt *s, int rc,
 		       store_member_h *h, void *arg)
 {
 	struct queue_member m;
-	bool row;
+	bool row = false;
 	int err;
 
 	while (!(err = sqlite_step(ss, s, rc, &row, "member list")) && row) {
