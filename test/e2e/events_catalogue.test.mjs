@@ -1,0 +1,102 @@
+// docs/events.md documents exactly the built-in event types the daemon
+// publishes, with the documented topics and data.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startDaemon, agentAction } from './lib/daemon.mjs';
+import { DOCS } from './lib/openapi.mjs';
+import { openStream } from './lib/ws.mjs';
+
+let d;
+let api;
+
+before(async () => {
+	d = await startDaemon();
+	api = d.api;
+});
+
+after(async () => {
+	if (d)
+		await d.cleanup();
+});
+
+/** Built-in types: the `### \`noun.verb\`` headings of the
+ *  "Built-in event types" section. */
+function documentedTypes() {
+	const md = fs.readFileSync(path.join(DOCS, 'events.md'), 'utf8');
+	const start = md.indexOf('\n## Built-in event types');
+	assert.ok(start >= 0, 'docs/events.md has a "## Built-in event types" section');
+	const rest = md.slice(start + 1);
+	const next = rest.indexOf('\n## ');
+	const section = next >= 0 ? rest.slice(0, next) : rest;
+	return [...section.matchAll(/^### `([a-z_]+\.[a-z_]+)`\s*$/gm)].map((m) => m[1]);
+}
+
+test('a scripted session publishes exactly the documented built-in types, with their topics and data', async () => {
+	const documented = documentedTypes();
+	assert.ok(documented.length >= 10, `found ${documented.length} documented types`);
+	assert.equal(new Set(documented).size, documented.length, 'no type documented twice');
+
+	const s = await openStream(d, { topics: '*' });
+	const steps = [];   // [expected type, topics, data]
+
+	const a = await api.post('/api/v1/agents', { name: 'Cat', extension: '300', password: 'password-1' });
+	assert.equal(a.status, 201);
+	const id = a.body.id;
+	steps.push(['agent.created', [`agent:${id}`], a.body]);
+	const q = await api.post('/api/v1/queues', { id: 'sales', name: 'Sales' });
+	assert.equal(q.status, 201);
+	steps.push(['queue.created', ['queue:sales'], q.body]);
+	const m1 = await api.put(`/api/v1/queues/sales/members/${id}`, {});
+	assert.equal(m1.status, 201);
+	steps.push(['queue.member_added', ['queue:sales', `agent:${id}`], m1.body]);
+	const m2 = await api.put(`/api/v1/queues/sales/members/${id}`, { tier: 2 });
+	assert.equal(m2.status, 200);
+	steps.push(['queue.member_updated', ['queue:sales', `agent:${id}`], m2.body]);
+	const p = await api.patch(`/api/v1/agents/${id}`, { name: 'Cat 2', skills: { english: 1 } });
+	assert.equal(p.status, 200);
+	steps.push(['agent.updated', [`agent:${id}`], p.body]);
+	const login = await agentAction(api, id, 'login');
+	steps.push(['agent.state_changed', [`agent:${id}`, 'queue:sales'], {
+		agent_id: id, action: 'login', channel: null, from: 'logged_out', to: 'not_ready',
+		reason: null, actor: 'admin', state: login.body.state,
+	}]);
+	const logout = await agentAction(api, id, 'logout');
+	steps.push(['agent.state_changed', [`agent:${id}`, 'queue:sales'], {
+		agent_id: id, action: 'logout', channel: null, from: 'not_ready', to: 'logged_out',
+		reason: null, actor: 'admin', state: logout.body.state,
+	}]);
+	const pq = await api.patch('/api/v1/queues/sales', { wrap_up_s: 1 });
+	assert.equal(pq.status, 200);
+	steps.push(['queue.updated', ['queue:sales'], pq.body]);
+	assert.equal((await api.del(`/api/v1/queues/sales/members/${id}`)).status, 204);
+	steps.push(['queue.member_removed', ['queue:sales', `agent:${id}`], { queue_id: 'sales', agent_id: id }]);
+	assert.equal((await api.del('/api/v1/queues/sales')).status, 204);
+	steps.push(['queue.deleted', ['queue:sales'], { id: 'sales' }]);
+	assert.equal((await api.del(`/api/v1/agents/${id}`)).status, 204);
+	steps.push(['agent.deleted', [`agent:${id}`], { id }]);
+	const c = await api.post('/api/v1/events', { type: 'custom.cat', topics: ['cat'] });
+	assert.equal(c.status, 202);
+	steps.push(['custom.cat', ['cat'], {}]);
+
+	await s.waitForSeq(c.body.seqs[0]);
+	const got = s.events;
+	assert.deepEqual(got.map((e) => e.type), steps.map((x) => x[0]), 'one event per change, in order');
+	for (let i = 0; i < steps.length; i++) {
+		assert.deepEqual(got[i].topics, steps[i][1], `topics of ${steps[i][0]}`);
+		assert.deepEqual(got[i].data, steps[i][2], `data of ${steps[i][0]}`);
+	}
+
+	const seen = new Set(got.map((e) => e.type).filter((t) => !t.startsWith('custom.')));
+	const undocumented = [...seen].filter((t) => !documented.includes(t));
+	const unseen = documented.filter((t) => !seen.has(t));
+	assert.deepEqual({ undocumented, unseen }, { undocumented: [], unseen: [] },
+		'docs/events.md and the daemon disagree');
+	await s.close();
+});
+
+test('daemon shuts down cleanly', async () => {
+	await d.stop();
+});

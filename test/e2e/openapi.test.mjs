@@ -1,0 +1,186 @@
+// docs/openapi.yaml agrees with the binary: the same routes as
+// `hotline --routes`, and real responses match the documented schemas.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDaemon, runBin, requireBin, rawHttp, parseRawResponse } from './lib/daemon.mjs';
+import {
+	loadOpenApi, docRoutes, allRefs, resolveRef, validate, findOperation, findResponse, METHODS,
+} from './lib/openapi.mjs';
+import { openStream } from './lib/ws.mjs';
+
+let doc;
+
+before(() => {
+	doc = loadOpenApi();
+});
+
+test('the document is well formed OpenAPI 3.0.3', () => {
+	assert.equal(doc.openapi, '3.0.3');
+	assert.ok(doc.info?.title && doc.info?.version);
+	assert.equal(doc.components?.securitySchemes?.bearerAuth?.scheme, 'bearer');
+	const problems = [];
+	for (const [ref, where] of allRefs(doc)) {
+		try {
+			resolveRef(doc, ref);
+		} catch (e) {
+			problems.push(`${where}: ${e.message}`);
+		}
+	}
+	const ids = new Set();
+	for (const [p, item] of Object.entries(doc.paths)) {
+		const params = (p.match(/\{[^}]+\}/g) || []).map((s) => s.slice(1, -1));
+		for (const m of METHODS) {
+			const op = item[m];
+			if (!op)
+				continue;
+			const where = `${m.toUpperCase()} ${p}`;
+			if (!op.operationId)
+				problems.push(`${where}: no operationId`);
+			else if (ids.has(op.operationId))
+				problems.push(`${where}: duplicate operationId ${op.operationId}`);
+			ids.add(op.operationId);
+			if (!op.responses || !Object.keys(op.responses).length)
+				problems.push(`${where}: no responses`);
+			const declared = [...(item.parameters || []), ...(op.parameters || [])]
+				.map((x) => (x.$ref ? resolveRef(doc, x.$ref) : x))
+				.filter((x) => x.in === 'path').map((x) => x.name);
+			for (const name of params) {
+				if (!declared.includes(name))
+					problems.push(`${where}: path parameter {${name}} not declared`);
+			}
+			const open = Array.isArray(op.security) && op.security.length === 0;
+			if (p.startsWith('/api/v1/') && open)
+				problems.push(`${where}: /api/v1 routes need the bearer token`);
+			if (p.startsWith('/api/v1/') && !op.responses?.['401'])
+				problems.push(`${where}: 401 not documented`);
+		}
+	}
+	assert.deepEqual(problems, []);
+});
+
+test('`hotline --routes` and docs/openapi.yaml list the same routes', async () => {
+	requireBin();
+	const r = await runBin(['--routes']);
+	assert.equal(r.code, 0, `--routes exit code; stderr: ${r.stderr}`);
+	const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+	for (const l of lines)
+		assert.match(l, /^[A-Z]+ \/\S*$/, `--routes line "${l}"`);
+	const bin = new Set(lines);
+	const docs = new Set(docRoutes(doc));
+	const missingInDocs = [...bin].filter((x) => !docs.has(x)).sort();
+	const missingInBin = [...docs].filter((x) => !bin.has(x)).sort();
+	assert.deepEqual({ missingInDocs, missingInBin }, { missingInDocs: [], missingInBin: [] },
+		`routes differ:\n  served but not documented:\n    ${missingInDocs.join('\n    ') || '-'}` +
+		`\n  documented but not served:\n    ${missingInBin.join('\n    ') || '-'}`);
+	assert.equal(lines.length, bin.size, 'no route printed twice');
+});
+
+test('real responses match the documented status codes and schemas', async (t) => {
+	const d = await startDaemon({ config: { http_max_body: 4096 } });
+	t.after(() => d.cleanup());
+	const api = d.api;
+	const stream = await openStream(d, { topics: '*' });
+
+	// a session touching every operation, successes and errors
+	await api.get('/healthz', { token: null });
+	const a = (await api.post('/api/v1/agents', { name: 'Doc', extension: '900', password: 'password-1', skills: { english: 3 } })).body;
+	const b = (await api.post('/api/v1/agents', { name: 'Doc2', extension: '901', password: 'password-2' })).body;
+	await api.post('/api/v1/agents', { name: 'Dup', extension: '900', password: 'password-3' });
+	await api.post('/api/v1/agents', { name: 'Bad', extension: 'a b', password: 'password-3' });
+	await api.post('/api/v1/agents', { name: 'Bad' });
+	await api.post('/api/v1/agents', undefined, { raw: '{', contentType: 'application/json' });
+	await api.post('/api/v1/agents', undefined, { raw: '{}', contentType: 'text/plain' });
+	{
+		// 413 over a fresh connection (raw, so that no pooled keep-alive
+		// connection is involved), recorded like the fetch responses
+		const res = await rawHttp(d.port, Buffer.from(`POST /api/v1/agents HTTP/1.1\r\nHost: x\r\n` +
+			`Authorization: Bearer ${d.token}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n`));
+		const p = parseRawResponse(res.data);
+		api.log.push({ method: 'POST', path: '/api/v1/agents', status: p.status, headers: new Headers(p.headers),
+			body: p.body, text: res.data.slice(res.data.indexOf('\r\n\r\n') + 4) });
+	}
+	await api.get('/api/v1/agents');
+	await api.get('/api/v1/agents?limit=1');
+	await api.get('/api/v1/agents?limit=0');
+	await api.get('/api/v1/agents', { token: 'nope' });
+	await api.get(`/api/v1/agents/${a.id}`);
+	await api.get('/api/v1/agents/424242');
+	await api.patch(`/api/v1/agents/${a.id}`, { name: 'Doc!', capacity: { chat: 1 } });
+	await api.patch(`/api/v1/agents/${a.id}`, { extension: '902' });
+	await api.patch(`/api/v1/agents/${a.id}`, {});
+	await api.post(`/api/v1/agents/${a.id}/state`, { action: 'login' });
+	await api.post(`/api/v1/agents/${a.id}/state`, { action: 'login' });
+	await api.post(`/api/v1/agents/${a.id}/state`, { action: 'ready' });
+	await api.post(`/api/v1/agents/${a.id}/state`, { action: 'not_ready', reason: 'lunch' });
+	await api.post(`/api/v1/agents/${a.id}/state`, { action: 'not_ready', reason: 'nap' });
+	await api.get(`/api/v1/agents/${a.id}/activities`);
+	await api.get(`/api/v1/agents/${a.id}/activities?limit=1`);
+	await api.get('/api/v1/reasons');
+	await api.post('/api/v1/queues', { id: 'docs', name: 'Docs' });
+	await api.post('/api/v1/queues', { id: 'docs', name: 'Docs' });
+	await api.post('/api/v1/queues', { id: 'bad', name: 'Bad', strategy: 'nope' });
+	await api.get('/api/v1/queues');
+	await api.get('/api/v1/queues/docs');
+	await api.get('/api/v1/queues/none');
+	await api.patch('/api/v1/queues/docs', { wrap_up_s: 5 });
+	await api.put(`/api/v1/queues/docs/members/${a.id}`, {});
+	await api.put(`/api/v1/queues/docs/members/${b.id}`, { tier: 2 });
+	await api.put(`/api/v1/queues/docs/members/${a.id}`, { position: 3 });
+	await api.put('/api/v1/queues/docs/members/999', {});
+	await api.get('/api/v1/queues/docs/members');
+	await api.post('/api/v1/events', { type: 'custom.doc', topics: ['doc'], data: { x: 1 } });
+	await api.post('/api/v1/events', { events: [{ type: 'custom.doc', topics: ['doc'] }, { type: 'custom.doc2', topics: ['doc', 'agent:1'] }] });
+	await api.post('/api/v1/events', { type: 'nope', topics: ['doc'] });
+	await api.get('/api/v1/events');
+	await api.get('/api/v1/events?since=2&limit=2&topics=agent:*,doc');
+	await api.get('/api/v1/events?since=x');
+	await api.get('/api/v1/stream');
+	await api.request('DELETE', '/api/v1/reasons');
+	await api.del(`/api/v1/agents/${a.id}`);
+	await api.del(`/api/v1/queues/docs/members/${b.id}`);
+	await api.del(`/api/v1/queues/docs/members/${b.id}`);
+	await api.post(`/api/v1/agents/${a.id}/state`, { action: 'logout' });
+	await api.del('/api/v1/queues/docs');
+	await api.del(`/api/v1/agents/${a.id}`);
+	await api.del(`/api/v1/agents/${b.id}`);
+
+	const problems = [];
+	const seenStatus = new Set();
+	for (const r of api.log) {
+		const where = `${r.method} ${r.path} -> ${r.status}`;
+		seenStatus.add(r.status);
+		const found = findOperation(doc, r.method, r.path);
+		if (!found) {
+			if (r.status !== 405)
+				problems.push(`${where}: no documented operation`);
+			continue;
+		}
+		const resp = findResponse(doc, found.op, r.status);
+		if (!resp) {
+			problems.push(`${where}: status not documented for ${r.method} ${found.template}`);
+			continue;
+		}
+		const schema = resp.content?.['application/json']?.schema;
+		if (!schema) {
+			if (r.text !== '')
+				problems.push(`${where}: body not documented: ${r.text.slice(0, 100)}`);
+			continue;
+		}
+		if (!/^application\/json/.test(r.headers.get('content-type') || ''))
+			problems.push(`${where}: content-type ${r.headers.get('content-type')}`);
+		for (const e of validate(doc, schema, r.body))
+			problems.push(`${where}: ${e}`);
+	}
+	// the stream sends documented envelopes
+	await stream.waitFor((m) => m.type === 'agent.deleted' && m.data.id === b.id);
+	for (const m of stream.events) {
+		for (const e of validate(doc, { $ref: '#/components/schemas/Event' }, m))
+			problems.push(`stream seq ${m.seq} ${m.type}: ${e}`);
+	}
+	await stream.close();
+	await d.stop();
+	assert.deepEqual(problems, []);
+	for (const s of [200, 201, 202, 204, 400, 401, 404, 409, 413, 415, 422, 426])
+		assert.ok(seenStatus.has(s), `the session produced a ${s}`);
+});
