@@ -31,15 +31,21 @@ struct bus_event {
 	size_t json_len;
 };
 
-/** Called for each event after it is persisted, in seq order. */
+/** Called for each event after it is persisted, in seq order. The event
+ *  lives until the handler returns; mem_ref() it to keep it longer. */
 typedef void (bus_event_h)(const struct bus_event *ev, void *arg);
+
+/** Called once after each delivered batch (one flush): a listener that
+ *  gathers frames per subscriber sends them here, one write each. */
+typedef void (bus_batch_h)(void *arg);
 
 /** Create the bus on st; the next seq continues after the highest one
  *  ever stored. Events older than retention_s are pruned hourly. */
 int bus_alloc(struct bus **busp, struct store *st, uint32_t retention_s);
 
 /** Register the (single) listener, e.g. the WebSocket stream. */
-void bus_listen(struct bus *bus, bus_event_h *h, void *arg);
+void bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh,
+		void *arg);
 
 /** Publish an event that happened at at_ms (0: now, in ms since the
  *  epoch). topicv: 1..EVENT_TOPICS_MAX valid topics (duplicates are

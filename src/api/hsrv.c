@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <re.h>
 #include <hotline/log.h>
 #include "hsrv.h"
@@ -314,7 +316,7 @@ static void connect_handler(const struct sa *peer, void *arg)
 {
 	struct hsrv *srv = arg;
 	struct hconn *c;
-	int err;
+	int err, one = 1;
 
 	if (list_count(&srv->connl) >= srv->conf.max_conns) {
 		log_warn("http: %J: too many connections (%zu), refused\n",
@@ -336,6 +338,10 @@ static void connect_handler(const struct sa *peer, void *arg)
 		tcp_reject(srv->ts);
 		return;
 	}
+	/* Replies and event frames are whole messages written at once:
+	 * Nagle would only hold them back waiting for ACKs. */
+	(void)setsockopt(tcp_conn_fd(c->tc), IPPROTO_TCP, TCP_NODELAY,
+			 &one, sizeof(one));
 	list_append(&srv->connl, &c->le, c);
 	tmr_start(&c->tmr, srv->conf.idle_timeout_s * 1000, idle_timeout, c);
 }

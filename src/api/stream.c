@@ -9,10 +9,14 @@
  *
  * Fan-out cost: exact topics are found through a hash (one lookup per
  * event topic); only subscribers with wildcard patterns are scanned.
- * The frame was built once by the bus; here it is only sent.
+ * The frame was built once by the bus; here it is only sent: frames for
+ * one subscriber are gathered during a bus batch and leave in one
+ * writev() at its end, so a supervisor on "*" costs one system call per
+ * batch, not one per event.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <hotline/libre.h>
 #include <hotline/bus.h>
 #include <hotline/config.h>
@@ -26,6 +30,7 @@
 #define REPLAY_STEP_MAX   4096    /* events per loop turn, then yield */
 #define CLOSE_RESERVE     256     /* send-queue room kept for a close */
 #define CLOSE_LINGER_MS   2000
+#define PENDING_MAX       64      /* frames gathered per subscriber */
 
 struct stream {
 	const struct config *cfg;   /* borrowed */
@@ -34,6 +39,7 @@ struct stream {
 	struct list subl;           /* struct sub, owned */
 	struct hash *exact;         /* struct exact_entry, by topic */
 	struct list wildl;          /* subs with a wildcard pattern */
+	struct list dirtyl;         /* subs with frames pending */
 };
 
 struct sub;
@@ -48,6 +54,7 @@ struct exact_entry {
 struct sub {
 	struct le le;               /* in stream->subl */
 	struct le wle;              /* in stream->wildl when wild */
+	struct le dle;              /* in stream->dirtyl while pendc > 0 */
 	struct stream *s;
 	struct tcp_conn *tc;        /* owned */
 	struct ws_dec *dec;         /* owned */
@@ -56,6 +63,8 @@ struct sub {
 	size_t patc;
 	struct exact_entry *exv;    /* owned, one per exact pattern */
 	size_t exc;
+	const struct bus_event *pendv[PENDING_MAX];  /* ref'd, to send */
+	size_t pendc;
 	uint64_t cursor;            /* highest seq sent or passed over */
 	bool live;
 	bool closing;
@@ -66,10 +75,19 @@ struct sub {
 
 static void replay_step(void *arg);
 
+static void pending_drop(struct sub *sub)
+{
+	for (size_t i = 0; i < sub->pendc; i++)
+		mem_deref((void *)sub->pendv[i]);
+	sub->pendc = 0;
+	list_unlink(&sub->dle);
+}
+
 static void sub_destructor(void *data)
 {
 	struct sub *sub = data;
 
+	pending_drop(sub);
 	tmr_cancel(&sub->ping_tmr);
 	tmr_cancel(&sub->work_tmr);
 	for (size_t i = 0; i < sub->exc; i++)
@@ -131,6 +149,7 @@ static void sub_close(struct sub *sub, uint16_t code, const char *reason)
 		return;
 	sub->closing = true;
 	tmr_cancel(&sub->ping_tmr);
+	pending_drop(sub);
 
 	if (n > sizeof(payload) - 2)
 		n = sizeof(payload) - 2;
@@ -179,12 +198,89 @@ static bool sub_matches(const struct sub *sub, const char *const *topicv,
 	return false;
 }
 
+/* Queue what the socket did not take, within the subscriber's budget. */
+static void queue_rest(struct sub *sub, const struct iovec *iov, size_t cnt,
+		       size_t skip)
+{
+	size_t left = 0;
+
+	for (size_t i = 0; i < cnt; i++)
+		left += iov[i].iov_len;
+	left -= skip;
+	if (tcp_conn_txqsz(sub->tc) + left > sub->s->cfg->ws_send_buffer) {
+		log_info("stream: %J: slow consumer (%zu bytes behind), "
+			 "closing\n", &sub->peer,
+			 tcp_conn_txqsz(sub->tc) + left);
+		sub_close(sub, WS_CLOSE_POLICY, "slow consumer");
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		size_t off = skip < iov[i].iov_len ? skip : iov[i].iov_len;
+
+		skip -= off;
+		if (off < iov[i].iov_len &&
+		    sub_write(sub, (uint8_t *)iov[i].iov_base + off,
+			      iov[i].iov_len - off)) {
+			sub_close(sub, WS_CLOSE_INTERNAL, "send failed");
+			return;
+		}
+	}
+}
+
+/* Send the gathered frames: one writev() straight to the socket while
+ * libre's own queue is empty (so order is kept), the remainder through
+ * libre's queue. */
+static void sub_flush(struct sub *sub)
+{
+	struct iovec iov[PENDING_MAX];
+	size_t cnt = sub->pendc;
+	ssize_t n = 0;
+
+	if (!cnt || sub->closing) {
+		pending_drop(sub);
+		return;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		iov[i].iov_base = (void *)sub->pendv[i]->frame;
+		iov[i].iov_len = sub->pendv[i]->frame_len;
+	}
+	if (!tcp_conn_txqsz(sub->tc)) {
+		n = writev(tcp_conn_fd(sub->tc), iov, (int)cnt);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			int err = errno;
+
+			pending_drop(sub);
+			log_info("stream: %J: write failed (%m)\n", &sub->peer,
+				 err);
+			sub_close(sub, WS_CLOSE_INTERNAL, "send failed");
+			return;
+		}
+		if (n < 0)
+			n = 0;
+	}
+	queue_rest(sub, iov, cnt, (size_t)n);
+	pending_drop(sub);
+}
+
 static void deliver(struct sub *sub, const struct bus_event *ev)
 {
 	if (!sub->live || sub->closing || ev->seq <= sub->cursor)
 		return;
 	sub->cursor = ev->seq;
-	sub_send_event(sub, ev->frame, ev->frame_len);
+	if (sub->pendc == PENDING_MAX)
+		sub_flush(sub);
+	if (!sub->pendc)
+		list_append(&sub->s->dirtyl, &sub->dle, sub);
+	sub->pendv[sub->pendc++] = mem_ref((void *)ev);
+}
+
+/* Bus batch end: every subscriber with frames gets one write. */
+static void flush_all(void *arg)
+{
+	struct stream *s = arg;
+
+	while (!list_isempty(&s->dirtyl))
+		sub_flush(list_head(&s->dirtyl)->data);
 }
 
 /* Bus listener: called once per persisted event, in seq order. */
@@ -508,7 +604,7 @@ static void stream_destructor(void *data)
 			send_control(sub, WS_OP_CLOSE,
 				     (const uint8_t *)"\x03\xe9shutdown", 10);
 	}
-	bus_listen(s->bus, NULL, NULL);
+	bus_listen(s->bus, NULL, NULL, NULL);
 	list_flush(&s->subl);
 	mem_deref(s->exact);
 }
@@ -530,7 +626,7 @@ int stream_alloc(struct stream **sp, const struct config *cfg,
 		mem_deref(s);
 		return err;
 	}
-	bus_listen(bus, fanout, s);
+	bus_listen(bus, fanout, flush_all, s);
 	*sp = s;
 	return 0;
 }

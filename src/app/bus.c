@@ -19,7 +19,8 @@ struct bus {
 	uint32_t retention_s;
 	struct tmr flush_tmr;
 	struct tmr prune_tmr;
-	bus_event_h *h;
+	bus_event_h *eh;
+	bus_batch_h *bh;
 	void *arg;
 };
 
@@ -179,10 +180,12 @@ int bus_flush(struct bus *bus)
 			break;
 		bus->last_seq = p->ev->seq;
 		list_unlink(&p->le);
-		if (bus->h)
-			bus->h(p->ev, bus->arg);
+		if (bus->eh)
+			bus->eh(p->ev, bus->arg);
 		mem_deref(p);
 	}
+	if (bus->bh)
+		bus->bh(bus->arg);
 	if (!list_isempty(&bus->pendl) && !tmr_isrunning(&bus->flush_tmr))
 		tmr_start(&bus->flush_tmr, 0, flush_handler, bus);
 	return 0;
@@ -261,9 +264,11 @@ uint64_t bus_last_seq(const struct bus *bus)
 	return bus->last_seq;
 }
 
-void bus_listen(struct bus *bus, bus_event_h *h, void *arg)
+void bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh,
+		void *arg)
 {
-	bus->h = h;
+	bus->eh = eh;
+	bus->bh = bh;
 	bus->arg = arg;
 }
 

@@ -137,15 +137,26 @@ static void signal_handler(int sig)
 	re_cancel();
 }
 
-/* Many WebSocket subscribers need many descriptors. */
-static void raise_fd_limit(void)
+#define FDS_MAX 65536
+
+/* Many WebSocket subscribers need many descriptors: raise the process
+ * limit and size libre's descriptor table to match (libre defaults to
+ * 1024 and refuses any descriptor past it). Call before anything listens.
+ * Returns the number of descriptors libre will accept. */
+static int raise_fd_limit(void)
 {
 	struct rlimit rl;
+	int n = 1024;
 
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+			(void)getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		n = rl.rlim_cur > FDS_MAX ? FDS_MAX : (int)rl.rlim_cur;
 	}
+	return fd_setsize(n) ? 1024 : n;
 }
 
 static int run(const struct config *cfg)
@@ -205,7 +216,6 @@ int main(int argc, char *argv[])
 		return 2;
 	log_level_set(cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
 
 	if (sodium_init() < 0) {
 		log_error("hotline: libsodium failed to initialise\n");
@@ -216,6 +226,7 @@ int main(int argc, char *argv[])
 		log_error("hotline: libre init failed (%m)\n", err);
 		return 1;
 	}
+	log_debug("hotline: up to %d file descriptors\n", raise_fd_limit());
 
 	err = run(&cfg);
 

@@ -6,6 +6,7 @@
 #include <re.h>
 #include <hotline/log.h>
 #include "store/sqlite.h"
+#include "store/sqlite_checkpoint.h"
 
 #define AGENT_COLS "id, name, extension, ha1, capacity_voice, " \
 	"capacity_chat, capacity_email, status, reason, status_since, " \
@@ -484,12 +485,18 @@ int sqlite_setting_set(struct store *st, const char *key, const char *val)
 
 /* --- open and close -------------------------------------------------- */
 
+#define CHECKPOINT_INTERVAL_MS 1000
+
 /* WAL keeps readers off the writer's back; synchronous=NORMAL with WAL
- * loses nothing committed on a process crash (only on power loss). */
+ * loses nothing committed on a process crash (only on power loss).
+ * Checkpoints run on their own thread (sqlite_checkpoint.c), so this
+ * connection never does one; the WAL file is trimmed back to 64 MiB. */
 static int pragmas(struct sqlite_store *ss, const char *path)
 {
 	static const char sql[] =
-		"PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON";
+		"PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+		"PRAGMA wal_autocheckpoint = 0;"
+		"PRAGMA journal_size_limit = 67108864";
 	sqlite3_stmt *s = NULL;
 	int rc;
 
@@ -544,6 +551,7 @@ static void destructor(void *arg)
 {
 	struct sqlite_store *ss = arg;
 
+	sqlite_ckpt_stop(ss->ckpt);
 	if (sqlite_in_tx(&ss->st) &&
 	    sqlite_run(ss, SQL_COMMIT, "close: commit"))
 		(void)sqlite3_exec(ss->db, "ROLLBACK", NULL, NULL, NULL);
@@ -582,6 +590,11 @@ static int sqlite_open(struct store **stp, const char *path)
 	if (err)
 		goto out;
 	err = prepare_all(ss);
+	if (err)
+		goto out;
+	err = sqlite_ckpt_start(&ss->ckpt, path, CHECKPOINT_INTERVAL_MS);
+	if (err)
+		log_error("store: checkpoint thread: %m\n", err);
 
  out:
 	if (err)

@@ -32,6 +32,7 @@ struct sqlite_store {
 	struct store st;                  /* first: the public handle */
 	sqlite3 *db;                      /* owned */
 	sqlite3_stmt *stmtv[SQL_COUNT];   /* owned; prepared once, reused */
+	struct sqlite_ckpt *ckpt;         /* owned: WAL checkpoint thread */
 };
 
 static inline struct sqlite_store *to_sqlite(struct store *st)
