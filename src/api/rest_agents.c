@@ -161,6 +161,18 @@ static int decode_agent(json_t *obj, struct agent *a, bool creating,
 	return 0;
 }
 
+/* Reply to a failed create or update of a. */
+static void reply_write_error(struct rest_req *r, int err,
+			      const struct agent *a)
+{
+	if (err == EEXIST)
+		rest_error(r, 409, "extension_taken", "extension",
+			   "extension %s belongs to another agent",
+			   a->extension);
+	else
+		rest_error_store(r, err, "agent", "conflict");
+}
+
 static void agents_create(struct rest_req *r)
 {
 	struct jdec_error e;
@@ -182,17 +194,12 @@ static void agents_create(struct rest_req *r)
 	a.created_ms = a.updated_ms = a.st.status_since_ms = rest_now_ms();
 
 	err = store_agent_create(r->api->st, &a);
-	if (err == EEXIST) {
-		rest_error(r, 409, "extension_taken", "extension",
-			   "extension %s belongs to another agent",
-			   a.extension);
-		return;
-	}
 	if (err) {
-		rest_error_store(r, err, "agent", "conflict");
+		reply_write_error(r, err, &a);
 		return;
 	}
-	publish_agent(r, EV_AGENT_CREATED, &a, a.created_ms, rest_agent_json(&a));
+	publish_agent(r, EV_AGENT_CREATED, &a, a.created_ms,
+		      rest_agent_json(&a));
 	re_snprintf(loc, sizeof(loc), "/api/v1/agents/%llu",
 		    (unsigned long long)a.id);
 	rest_reply_json(r, 201, rest_agent_json(&a), loc);
@@ -288,17 +295,12 @@ static void agents_patch(struct rest_req *r)
 	}
 	a.updated_ms = rest_now_ms();
 	err = store_agent_update(r->api->st, &a);
-	if (err == EEXIST) {
-		rest_error(r, 409, "extension_taken", "extension",
-			   "extension %s belongs to another agent",
-			   a.extension);
-		return;
-	}
 	if (err) {
-		rest_error_store(r, err, "agent", "conflict");
+		reply_write_error(r, err, &a);
 		return;
 	}
-	publish_agent(r, EV_AGENT_UPDATED, &a, a.updated_ms, rest_agent_json(&a));
+	publish_agent(r, EV_AGENT_UPDATED, &a, a.updated_ms,
+		      rest_agent_json(&a));
 	rest_reply_json(r, 200, rest_agent_json(&a), NULL);
 }
 
