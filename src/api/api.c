@@ -17,7 +17,7 @@ static const struct rest_route *const tablev[] = {
 
 /* Match path against a template segment by segment; {x} segments are
  * captured percent-decoded. true if it matches. */
-static bool path_match(const char *tmpl, struct http_str path,
+static bool path_match(const char *tmpl, struct hreq_str path,
 		       struct rest_req *r)
 {
 	const char *p = path.p, *end = path.p + path.n;
@@ -31,12 +31,12 @@ static bool path_match(const char *tmpl, struct http_str path,
 		const char *seg = p;
 		while (p < end && *p != '/')
 			++p;
-		struct http_str s = {seg, (size_t)(p - seg)};
+		struct hreq_str s = {seg, (size_t)(p - seg)};
 		size_t tl = strcspn(tmpl, "/");
 
 		if (*tmpl == '{') {
 			if (!s.n || param == REST_PARAMS_MAX ||
-			    http_pct_decode(s, r->paramv[param],
+			    hreq_pct_decode(s, r->paramv[param],
 					    sizeof(r->paramv[0])))
 				return false;
 			++param;
@@ -51,7 +51,7 @@ static bool path_match(const char *tmpl, struct http_str path,
 
 static bool authorized(struct rest_req *r)
 {
-	const struct http_str *h = http_req_header(r->http, "Authorization");
+	const struct hreq_str *h = hreq_header_find(r->http, "Authorization");
 	uint8_t hash[crypto_hash_sha256_BYTES];
 	static const char scheme[] = "Bearer ";
 	size_t sl = sizeof(scheme) - 1;
@@ -80,7 +80,7 @@ static void reply_not_allowed(struct rest_req *r, const char *allow)
 
 static void dispatch(struct rest_req *r)
 {
-	struct http_str path = r->http->path;
+	struct hreq_str path = r->http->path;
 	char allow[96] = "";
 	size_t alen = 0;
 
@@ -114,7 +114,7 @@ static void dispatch(struct rest_req *r)
 		rest_error(r, 404, "not_found", NULL, "no such resource");
 }
 
-static void request_handler(struct hconn *c, const struct http_req *req,
+static void request_handler(struct hconn *c, const struct hreq *req,
 			    const char *body, size_t len, void *arg)
 {
 	struct rest_req r = {

@@ -36,7 +36,7 @@ struct hconn {
 	bool draining;              /* closing once the send queue is empty */
 };
 
-const char *http_reason(uint16_t status)
+const char *hsrv_reason(uint16_t status)
 {
 	switch (status) {
 	case 101: return "Switching Protocols";
@@ -153,7 +153,7 @@ void hconn_reply(struct hconn *c, uint16_t status, const char *extra,
 		return;
 	}
 	err = mbuf_printf(mb, "HTTP/1.1 %u %s\r\n", status,
-			  http_reason(status));
+			  hsrv_reason(status));
 	if (ctype)
 		err |= mbuf_printf(mb, "Content-Type: %s\r\n", ctype);
 	if (status != 101 && status != 204)
@@ -232,17 +232,17 @@ static bool handle_requests(struct hconn *c)
 	struct hsrv *srv = c->srv;
 
 	while (c->rx && c->rx->end > 0 && !c->closing) {
-		struct http_req req;
+		struct hreq req;
 		uint16_t status = 400;
-		enum http_parse_result r;
+		enum hreq_result r;
 		size_t total;
 
 		c->replied = false;
-		r = http_req_parse(&req, (const char *)c->rx->buf, c->rx->end,
+		r = hreq_parse(&req, (const char *)c->rx->buf, c->rx->end,
 				   &srv->conf.lim, &status);
-		if (r == HTTP_PARSE_MORE)
+		if (r == HREQ_MORE)
 			return true;
-		if (r == HTTP_PARSE_ERROR) {
+		if (r == HREQ_ERROR) {
 			reply_error(c, status, parse_error_text(status));
 			break;
 		}

@@ -2,7 +2,7 @@
 #ifndef API_HSRV_H
 #define API_HSRV_H
 
-#include <hotline/http_parse.h>
+#include <hotline/hreq.h>
 
 struct sa;
 struct mbuf;
@@ -14,11 +14,11 @@ struct hconn;
  *  handler must, before returning, either reply (hconn_reply*) exactly
  *  once or take the connection over with hconn_detach(). req and body
  *  are valid only during the call. */
-typedef void (hsrv_req_h)(struct hconn *c, const struct http_req *req,
+typedef void (hsrv_req_h)(struct hconn *c, const struct hreq *req,
 			  const char *body, size_t len, void *arg);
 
 struct hsrv_conf {
-	struct http_limits lim;
+	struct hreq_limits lim;
 	size_t max_conns;        /* further connections are refused */
 	uint32_t idle_timeout_s; /* keep-alive and slow-request timeout */
 };
@@ -41,6 +41,6 @@ struct tcp_conn *hconn_detach(struct hconn *c, struct mbuf **restp);
 /** Peer address, for logs and throttling. */
 const struct sa *hconn_peer(const struct hconn *c);
 
-const char *http_reason(uint16_t status);
+const char *hsrv_reason(uint16_t status);
 
 #endif

@@ -112,7 +112,7 @@ void rest_error_store(struct rest_req *r, int err, const char *what,
 	}
 }
 
-static bool is_json(const struct http_str *ct)
+static bool is_json(const struct hreq_str *ct)
 {
 	static const char want[] = "application/json";
 	size_t n = sizeof(want) - 1;
@@ -130,7 +130,7 @@ int rest_body(struct rest_req *r, const struct jdec_field *fields,
 		*objp = json_object();
 		return *objp ? 0 : ENOMEM;
 	}
-	if (!is_json(http_req_header(r->http, "Content-Type"))) {
+	if (!is_json(hreq_header_find(r->http, "Content-Type"))) {
 		rest_error(r, 415, "unsupported_media_type", NULL,
 			   "the body must be application/json");
 		return EPROTO;
@@ -163,7 +163,7 @@ int rest_param_id(struct rest_req *r, int i, uint64_t *id)
 int rest_query(struct rest_req *r, const char *name, char *out,
 	       size_t outsz)
 {
-	int err = http_query_get(r->http->query, name, out, outsz);
+	int err = hreq_query_get(r->http->query, name, out, outsz);
 
 	if (err && err != ENOENT) {
 		rest_error(r, 400, "invalid_query", name,

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <jansson.h>
-#include <hotline/http_parse.h>
+#include <hotline/hreq.h>
 #include <hotline/event.h>
 #include <hotline/jdec.h>
 
@@ -33,7 +33,7 @@ struct api {
 struct rest_req {
 	struct api *api;
 	struct hconn *c;
-	const struct http_req *http;
+	const struct hreq *http;
 	const char *body;
 	size_t len;
 	char paramv[REST_PARAMS_MAX][96];   /* {x} segments, percent-decoded */

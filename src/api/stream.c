@@ -506,20 +506,20 @@ static void start_replay(struct sub *sub, uint64_t since)
 /* Validate the handshake; 0, or EPROTO after an error reply. */
 static int check_handshake(struct rest_req *r, char accept[29])
 {
-	const struct http_str *ver, *key;
+	const struct hreq_str *ver, *key;
 
 	if (!r->http->upgrade_websocket) {
 		rest_error(r, 426, "upgrade_required", NULL, "this endpoint "
 			   "is a WebSocket: send Upgrade: websocket");
 		return EPROTO;
 	}
-	ver = http_req_header(r->http, "Sec-WebSocket-Version");
+	ver = hreq_header_find(r->http, "Sec-WebSocket-Version");
 	if (!ver || ver->n != 2 || memcmp(ver->p, "13", 2)) {
 		rest_error(r, 426, "upgrade_required", NULL,
 			   "Sec-WebSocket-Version must be 13");
 		return EPROTO;
 	}
-	key = http_req_header(r->http, "Sec-WebSocket-Key");
+	key = hreq_header_find(r->http, "Sec-WebSocket-Key");
 	if (!key || ws_accept_key(key->p, key->n, accept)) {
 		rest_error(r, 400, "bad_request", NULL,
 			   "missing or malformed Sec-WebSocket-Key");

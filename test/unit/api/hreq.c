@@ -1,4 +1,4 @@
-/** @file test/unit/api/http_parse.c  Request head parser and decoders */
+/** @file test/unit/api/hreq.c  Request head parser and decoders */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,30 +8,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <hotline/http_parse.h>
+#include <hotline/hreq.h>
 
 /* Small limits so the boundaries are cheap to reach */
-static const struct http_limits lim = {
+static const struct hreq_limits lim = {
 	.max_head = 1024,
 	.max_target = 64,
 	.max_body = 1000,
 };
 
-static struct http_req req;
+static struct hreq req;
 
-static enum http_parse_result parse_n(const char *s, size_t n,
+static enum hreq_result parse_n(const char *s, size_t n,
 				      uint16_t *status)
 {
 	*status = 0;
-	return http_req_parse(&req, s, n, &lim, status);
+	return hreq_parse(&req, s, n, &lim, status);
 }
 
-static enum http_parse_result parse(const char *s, uint16_t *status)
+static enum hreq_result parse(const char *s, uint16_t *status)
 {
 	return parse_n(s, strlen(s), status);
 }
 
-static bool str_is(struct http_str s, const char *lit)
+static bool str_is(struct hreq_str s, const char *lit)
 {
 	return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
 }
@@ -43,7 +43,7 @@ static void parse_done(const char *s)
 {
 	uint16_t st;
 
-	assert_int_equal(parse(s, &st), HTTP_PARSE_DONE);
+	assert_int_equal(parse(s, &st), HREQ_DONE);
 	assert_int_equal(st, 0);
 }
 
@@ -73,10 +73,10 @@ static void test_get_keepalive(void **state)
 	assert_true(req.keep_alive);
 	assert_false(req.upgrade_websocket);
 
-	assert_non_null(http_req_header(&req, "user-agent"));
-	assert_str(*http_req_header(&req, "USER-AGENT"), "test");
-	assert_null(http_req_header(&req, "User-Agen"));
-	assert_null(http_req_header(&req, "Cookie"));
+	assert_non_null(hreq_header_find(&req, "user-agent"));
+	assert_str(*hreq_header_find(&req, "USER-AGENT"), "test");
+	assert_null(hreq_header_find(&req, "User-Agen"));
+	assert_null(hreq_header_find(&req, "Cookie"));
 }
 
 
@@ -148,7 +148,7 @@ static void test_connection_semantics(void **state)
 		uint16_t st;
 
 		print_message("case %zu\n", i);
-		assert_int_equal(parse(tv[i].s, &st), HTTP_PARSE_DONE);
+		assert_int_equal(parse(tv[i].s, &st), HREQ_DONE);
 		assert_int_equal(req.minor, tv[i].minor);
 		assert_int_equal(req.keep_alive, tv[i].keep_alive);
 		assert_int_equal(req.upgrade_websocket, tv[i].ws);
@@ -172,12 +172,12 @@ static void test_header_values(void **state)
 
 	parse_done(s);
 	assert_str(req.query, "q");
-	assert_str(*http_req_header(&req, "x-empty"), "");
-	assert_str(*http_req_header(&req, "x-blank"), "");
-	assert_str(*http_req_header(&req, "x-inner"), "a  b\tc");
-	assert_str(*http_req_header(&req, "x-utf8"), "caf\xc3\xa9");
-	assert_str(*http_req_header(&req, "X-DUP"), "first");
-	assert_str(*http_req_header(&req, "x-odd!#$%&'*+-.^_`|~"), "v");
+	assert_str(*hreq_header_find(&req, "x-empty"), "");
+	assert_str(*hreq_header_find(&req, "x-blank"), "");
+	assert_str(*hreq_header_find(&req, "x-inner"), "a  b\tc");
+	assert_str(*hreq_header_find(&req, "x-utf8"), "caf\xc3\xa9");
+	assert_str(*hreq_header_find(&req, "X-DUP"), "first");
+	assert_str(*hreq_header_find(&req, "x-odd!#$%&'*+-.^_`|~"), "v");
 
 	/* an empty query after '?' */
 	parse_done("GET /a? HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -204,18 +204,18 @@ static void test_pipelined(void **state)
 	uint16_t st;
 	(void)state;
 
-	assert_int_equal(parse_n(s, len, &st), HTTP_PARSE_DONE);
+	assert_int_equal(parse_n(s, len, &st), HREQ_DONE);
 	assert_str(req.path, "/first");
 	assert_int_equal(req.head_len, 32);
 	off += req.head_len + req.content_length;
 
-	assert_int_equal(parse_n(s + off, len - off, &st), HTTP_PARSE_DONE);
+	assert_int_equal(parse_n(s + off, len - off, &st), HREQ_DONE);
 	assert_str(req.path, "/second");
 	assert_int_equal(req.content_length, 3);
 	assert_memory_equal(s + off + req.head_len, "abc", 3);
 	off += req.head_len + req.content_length;
 
-	assert_int_equal(parse_n(s + off, len - off, &st), HTTP_PARSE_DONE);
+	assert_int_equal(parse_n(s + off, len - off, &st), HREQ_DONE);
 	assert_str(req.path, "/third");
 	assert_int_equal(req.minor, 0);
 	assert_int_equal(off + req.head_len, len);
@@ -346,12 +346,12 @@ static void check_prefixes(const char *s, size_t n, uint16_t status)
 {
 	for (size_t k = 0; k < n; k++) {
 		uint16_t st;
-		enum http_parse_result r = parse_n(s, k, &st);
+		enum hreq_result r = parse_n(s, k, &st);
 
-		if (r == HTTP_PARSE_ERROR)
+		if (r == HREQ_ERROR)
 			assert_int_equal(st, status);
 		else
-			assert_int_equal(r, HTTP_PARSE_MORE);
+			assert_int_equal(r, HREQ_MORE);
 	}
 }
 
@@ -366,7 +366,7 @@ static void test_errors(void **state)
 		uint16_t st;
 
 		print_message("case: %s\n", c->name);
-		assert_int_equal(parse_n(c->s, n, &st), HTTP_PARSE_ERROR);
+		assert_int_equal(parse_n(c->s, n, &st), HREQ_ERROR);
 		assert_int_equal(st, c->status);
 		check_prefixes(c->s, n, c->status);
 	}
@@ -397,15 +397,15 @@ static void test_early_errors(void **state)
 
 	for (size_t i = 0; i < sizeof(tv) / sizeof(tv[0]); i++) {
 		uint16_t st;
-		enum http_parse_result r = parse(tv[i].s, &st);
+		enum hreq_result r = parse(tv[i].s, &st);
 
 		print_message("case %zu\n", i);
 		if (tv[i].status) {
-			assert_int_equal(r, HTTP_PARSE_ERROR);
+			assert_int_equal(r, HREQ_ERROR);
 			assert_int_equal(st, tv[i].status);
 		}
 		else {
-			assert_int_equal(r, HTTP_PARSE_MORE);
+			assert_int_equal(r, HREQ_MORE);
 		}
 	}
 
@@ -413,10 +413,10 @@ static void test_early_errors(void **state)
 	{
 		uint16_t st;
 
-		assert_int_equal(parse("GET /x HTTP/3", &st), HTTP_PARSE_MORE);
-		assert_int_equal(parse("GET /x HTTP/3.", &st), HTTP_PARSE_MORE);
+		assert_int_equal(parse("GET /x HTTP/3", &st), HREQ_MORE);
+		assert_int_equal(parse("GET /x HTTP/3.", &st), HREQ_MORE);
 		assert_int_equal(parse("GET /x HTTP/3x", &st),
-				 HTTP_PARSE_ERROR);
+				 HREQ_ERROR);
 		assert_int_equal(st, 400);
 	}
 }
@@ -442,10 +442,10 @@ static void test_incremental(void **state)
 
 		for (size_t k = 0; k < n; k++) {
 			print_message("case %zu prefix %zu\n", i, k);
-			assert_int_equal(parse_n(s, k, &st), HTTP_PARSE_MORE);
+			assert_int_equal(parse_n(s, k, &st), HREQ_MORE);
 		}
 
-		assert_int_equal(parse_n(s, n, &st), HTTP_PARSE_DONE);
+		assert_int_equal(parse_n(s, n, &st), HREQ_DONE);
 		assert_int_equal(req.head_len, n);
 	}
 }
@@ -475,7 +475,7 @@ static void test_limits(void **state)
 	/* one more */
 	fill(tgt + 1, lim.max_target, 'a');
 	snprintf(buf, sizeof(buf), "GET %s HTTP/1.1\r\nHost: a\r\n\r\n", tgt);
-	assert_int_equal(parse(buf, &st), HTTP_PARSE_ERROR);
+	assert_int_equal(parse(buf, &st), HREQ_ERROR);
 	assert_int_equal(st, 414);
 
 	/* Content-Length at and past max_body */
@@ -484,7 +484,7 @@ static void test_limits(void **state)
 	assert_int_equal(req.content_length, 1000);
 	assert_int_equal(parse("POST / HTTP/1.1\r\nHost: a\r\n"
 			       "Content-Length: 1001\r\n\r\n", &st),
-			 HTTP_PARSE_ERROR);
+			 HREQ_ERROR);
 	assert_int_equal(st, 413);
 
 	/* a head of exactly max_head bytes, then one more byte */
@@ -497,14 +497,14 @@ static void test_limits(void **state)
 
 	fill(val, lim.max_head - (size_t)n - 3, 'v');
 	snprintf(buf + n, sizeof(buf) - (size_t)n, "%s\r\n\r\n", val);
-	assert_int_equal(parse(buf, &st), HTTP_PARSE_ERROR);
+	assert_int_equal(parse(buf, &st), HREQ_ERROR);
 	assert_int_equal(st, 431);
 
 	/* 431 as soon as max_head bytes without CRLFCRLF have arrived */
 	fill(val, lim.max_head - (size_t)n, 'v');
 	snprintf(buf + n, sizeof(buf) - (size_t)n, "%s", val);
-	assert_int_equal(parse_n(buf, lim.max_head - 1, &st), HTTP_PARSE_MORE);
-	assert_int_equal(parse_n(buf, lim.max_head, &st), HTTP_PARSE_ERROR);
+	assert_int_equal(parse_n(buf, lim.max_head - 1, &st), HREQ_MORE);
+	assert_int_equal(parse_n(buf, lim.max_head, &st), HREQ_ERROR);
 	assert_int_equal(st, 431);
 }
 
@@ -514,26 +514,26 @@ static void test_header_count(void **state)
 	char buf[8192];
 	size_t n;
 	uint16_t st;
-	struct http_limits big = lim;
+	struct hreq_limits big = lim;
 	(void)state;
 
 	big.max_head = sizeof(buf);
 
-	/* Host + 63 more = HTTP_HEADERS_MAX */
+	/* Host + 63 more = HREQ_FIELDS_MAX */
 	n = (size_t)snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: a\r\n");
-	for (int i = 1; i < HTTP_HEADERS_MAX; i++)
+	for (int i = 1; i < HREQ_FIELDS_MAX; i++)
 		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "X%d: %d\r\n",
 				      i, i);
 	memcpy(buf + n, "\r\n", 3);
 
-	assert_int_equal(http_req_parse(&req, buf, n + 2, &big, &st),
-			 HTTP_PARSE_DONE);
-	assert_int_equal(req.hdrc, HTTP_HEADERS_MAX);
-	assert_str(*http_req_header(&req, "x63"), "63");
+	assert_int_equal(hreq_parse(&req, buf, n + 2, &big, &st),
+			 HREQ_DONE);
+	assert_int_equal(req.hdrc, HREQ_FIELDS_MAX);
+	assert_str(*hreq_header_find(&req, "x63"), "63");
 
 	memcpy(buf + n, "Y: z\r\n\r\n", 9);
-	assert_int_equal(http_req_parse(&req, buf, n + 8, &big, &st),
-			 HTTP_PARSE_ERROR);
+	assert_int_equal(hreq_parse(&req, buf, n + 8, &big, &st),
+			 HREQ_ERROR);
 	assert_int_equal(st, 431);
 }
 
@@ -543,18 +543,18 @@ static void test_bad_args(void **state)
 	uint16_t st = 0;
 	(void)state;
 
-	assert_int_equal(http_req_parse(&req, NULL, 0, &lim, &st),
-			 HTTP_PARSE_MORE);
-	assert_int_equal(http_req_parse(NULL, "x", 1, &lim, &st),
-			 HTTP_PARSE_ERROR);
+	assert_int_equal(hreq_parse(&req, NULL, 0, &lim, &st),
+			 HREQ_MORE);
+	assert_int_equal(hreq_parse(NULL, "x", 1, &lim, &st),
+			 HREQ_ERROR);
 	assert_int_equal(st, 500);
-	assert_null(http_req_header(NULL, "Host"));
+	assert_null(hreq_header_find(NULL, "Host"));
 }
 
 
-static struct http_str S(const char *s)
+static struct hreq_str S(const char *s)
 {
-	struct http_str r = {s, strlen(s)};
+	struct hreq_str r = {s, strlen(s)};
 	return r;
 }
 
@@ -603,7 +603,7 @@ static void test_query_get(void **state)
 
 		print_message("case %zu\n", i);
 		memset(out, 'X', sizeof(out));
-		assert_int_equal(http_query_get(S(tv[i].query), tv[i].name,
+		assert_int_equal(hreq_query_get(S(tv[i].query), tv[i].name,
 						out, tv[i].outsz), tv[i].err);
 		assert_string_equal(out, tv[i].out);
 	}
@@ -641,16 +641,16 @@ static void test_pct_decode(void **state)
 	for (size_t i = 0; i < sizeof(tv) / sizeof(tv[0]); i++) {
 		print_message("case %zu\n", i);
 		memset(out, 'X', sizeof(out));
-		assert_int_equal(http_pct_decode(S(tv[i].in), out, tv[i].outsz),
+		assert_int_equal(hreq_pct_decode(S(tv[i].in), out, tv[i].outsz),
 				 tv[i].err);
 		assert_string_equal(out, tv[i].out);
 	}
 
 	/* outsz 0: nothing written */
 	out[0] = 'X';
-	assert_int_equal(http_pct_decode(S("a"), out, 0), EOVERFLOW);
+	assert_int_equal(hreq_pct_decode(S("a"), out, 0), EOVERFLOW);
 	assert_int_equal(out[0], 'X');
-	assert_int_equal(http_pct_decode(S("a"), NULL, 4), EINVAL);
+	assert_int_equal(hreq_pct_decode(S("a"), NULL, 4), EINVAL);
 }
 
 

@@ -1,22 +1,22 @@
-/** @file test/fuzz/http_parse.c  Head parser invariants, prefix consistency */
+/** @file test/fuzz/hreq.c  Head parser invariants, prefix consistency */
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <hotline/http_parse.h>
+#include <hotline/hreq.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
 
-static const struct http_limits limv[] = {
+static const struct hreq_limits limv[] = {
 	{.max_head = 8192, .max_target = 1024, .max_body = 1 << 20},
 	{.max_head = 200,  .max_target = 40,   .max_body = 100},
 };
 
-static bool inside(struct http_str s, const char *buf, size_t len)
+static bool inside(struct hreq_str s, const char *buf, size_t len)
 {
 	return s.n == 0 ||
 		(s.p >= buf && s.n <= len &&
@@ -29,8 +29,8 @@ static bool is_ows(char c)
 }
 
 /* What must hold for every DONE */
-static void check_done(const struct http_req *req, const char *buf,
-		       size_t len, const struct http_limits *lim)
+static void check_done(const struct hreq *req, const char *buf,
+		       size_t len, const struct hreq_limits *lim)
 {
 	char out[64];
 
@@ -38,7 +38,7 @@ static void check_done(const struct http_req *req, const char *buf,
 	CHECK(req->head_len <= lim->max_head);
 	CHECK(!memcmp(buf + req->head_len - 4, "\r\n\r\n", 4));
 	CHECK(req->minor == 0 || req->minor == 1);
-	CHECK(req->hdrc <= HTTP_HEADERS_MAX);
+	CHECK(req->hdrc <= HREQ_FIELDS_MAX);
 	CHECK(req->content_length <= lim->max_body);
 	CHECK(req->method.n > 0 && req->method.p == buf);
 	CHECK(inside(req->target, buf, req->head_len));
@@ -49,10 +49,10 @@ static void check_done(const struct http_req *req, const char *buf,
 	CHECK(!memchr(req->target.p, ' ', req->target.n));
 	CHECK(!req->upgrade_websocket || req->minor == 1);
 	if (req->minor == 1)
-		CHECK(http_req_header(req, "host") != NULL);
+		CHECK(hreq_header_find(req, "host") != NULL);
 
 	for (size_t i = 0; i < req->hdrc; i++) {
-		const struct http_header *h = &req->hdrv[i];
+		const struct hreq_field *h = &req->hdrv[i];
 
 		CHECK(h->name.n > 0 && inside(h->name, buf, req->head_len));
 		CHECK(inside(h->value, buf, req->head_len));
@@ -67,14 +67,14 @@ static void check_done(const struct http_req *req, const char *buf,
 
 	/* decoders on what the parser produced */
 	for (size_t outsz = 0; outsz <= sizeof(out); outsz += 16) {
-		int err = http_query_get(req->query, "a", out, outsz);
+		int err = hreq_query_get(req->query, "a", out, outsz);
 
 		CHECK(err == 0 || err == ENOENT || err == EOVERFLOW ||
 		      err == EPROTO);
 		if (outsz)
 			CHECK(strlen(out) < outsz);
 
-		err = http_pct_decode(req->path, out, outsz);
+		err = hreq_pct_decode(req->path, out, outsz);
 		CHECK(err == 0 || err == EOVERFLOW || err == EPROTO);
 		if (outsz)
 			CHECK(strlen(out) < outsz);
@@ -85,44 +85,44 @@ static void check_done(const struct http_req *req, const char *buf,
 
 /* A prefix never contradicts the whole input */
 static void check_prefix(const char *buf, size_t k,
-			 const struct http_limits *lim,
-			 enum http_parse_result r, uint16_t st, size_t head_len)
+			 const struct hreq_limits *lim,
+			 enum hreq_result r, uint16_t st, size_t head_len)
 {
-	static struct http_req req;
+	static struct hreq req;
 	uint16_t pst = 0;
-	enum http_parse_result pr = http_req_parse(&req, buf, k, lim, &pst);
+	enum hreq_result pr = hreq_parse(&req, buf, k, lim, &pst);
 
-	if (pr == HTTP_PARSE_ERROR)
-		CHECK(r == HTTP_PARSE_ERROR && st == pst);
-	else if (pr == HTTP_PARSE_DONE)
-		CHECK(r == HTTP_PARSE_DONE && req.head_len == head_len);
+	if (pr == HREQ_ERROR)
+		CHECK(r == HREQ_ERROR && st == pst);
+	else if (pr == HREQ_DONE)
+		CHECK(r == HREQ_DONE && req.head_len == head_len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct http_req req;
+	static struct hreq req;
 	const char *buf = (const char *)data;
 
 	for (size_t l = 0; l < sizeof(limv) / sizeof(limv[0]); l++) {
-		const struct http_limits *lim = &limv[l];
+		const struct hreq_limits *lim = &limv[l];
 		uint16_t st = 0;
-		enum http_parse_result r;
+		enum hreq_result r;
 		size_t head_len;
 
-		r = http_req_parse(&req, buf, size, lim, &st);
+		r = hreq_parse(&req, buf, size, lim, &st);
 		head_len = req.head_len;
 
 		switch (r) {
 
-		case HTTP_PARSE_MORE:
+		case HREQ_MORE:
 			CHECK(size < lim->max_head);
 			break;
 
-		case HTTP_PARSE_DONE:
+		case HREQ_DONE:
 			check_done(&req, buf, size, lim);
 			break;
 
-		case HTTP_PARSE_ERROR:
+		case HREQ_ERROR:
 			CHECK(st == 400 || st == 413 || st == 414 ||
 			      st == 431 || st == 501 || st == 505);
 			break;

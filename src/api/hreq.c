@@ -1,10 +1,10 @@
-/** @file api/http_parse.c  HTTP/1.1 request head parser with limits (no I/O) */
+/** @file api/hreq.c  HTTP/1.1 request head parser with limits (no I/O) */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
-#include <hotline/http_parse.h>
+#include <hotline/hreq.h>
 
 /*
  * The head is parsed line by line, each line left to right, and every
@@ -31,8 +31,8 @@ enum step {
 
 /* State of one parse pass */
 struct pstate {
-	struct http_req *req;             /* borrowed: the caller's result */
-	const struct http_limits *lim;    /* borrowed */
+	struct hreq *req;             /* borrowed: the caller's result */
+	const struct hreq_limits *lim;    /* borrowed */
 	uint16_t status;
 	bool have_cl;
 	bool have_host;
@@ -89,9 +89,9 @@ static bool is_ows(char c)
 }
 
 
-static struct http_str str_trim(const char *p, size_t n)
+static struct hreq_str str_trim(const char *p, size_t n)
 {
-	struct http_str s;
+	struct hreq_str s;
 
 	while (n && is_ows(p[0])) {
 		++p;
@@ -106,7 +106,7 @@ static struct http_str str_trim(const char *p, size_t n)
 }
 
 
-static bool str_ieq(struct http_str s, const char *lit)
+static bool str_ieq(struct hreq_str s, const char *lit)
 {
 	size_t n = strlen(lit);
 
@@ -114,7 +114,7 @@ static bool str_ieq(struct http_str s, const char *lit)
 }
 
 
-static bool str_is_token(struct http_str s)
+static bool str_is_token(struct hreq_str s)
 {
 	if (!s.n)
 		return false;
@@ -130,7 +130,7 @@ static bool str_is_token(struct http_str s)
 
 /* Next element of a comma-separated list (#rule), OWS trimmed; empty
  * elements are skipped as RFC 7230 section 7 asks. false at the end. */
-static bool list_next(struct http_str *list, struct http_str *elem)
+static bool list_next(struct hreq_str *list, struct hreq_str *elem)
 {
 	while (list->n) {
 		const char *comma = memchr(list->p, ',', list->n);
@@ -211,7 +211,7 @@ static enum step scan_target(struct pstate *st, const char *p, size_t n,
 }
 
 
-static void set_target(struct http_req *req, const char *p, size_t n)
+static void set_target(struct hreq *req, const char *p, size_t n)
 {
 	const char *q = memchr(p, '?', n);
 
@@ -281,7 +281,7 @@ static enum step parse_reqline(struct pstate *st, const char *p, size_t n,
 
 
 /* Content-Length: 1*DIGIT. *ovf when it does not fit in 64 bits. */
-static bool parse_cl(struct http_str v, uint64_t *val, bool *ovf)
+static bool parse_cl(struct hreq_str v, uint64_t *val, bool *ovf)
 {
 	uint64_t x = 0;
 
@@ -308,7 +308,7 @@ static bool parse_cl(struct http_str v, uint64_t *val, bool *ovf)
 }
 
 
-static enum step on_content_length(struct pstate *st, struct http_str v)
+static enum step on_content_length(struct pstate *st, struct hreq_str v)
 {
 	uint64_t val = 0;
 	bool ovf;
@@ -329,9 +329,9 @@ static enum step on_content_length(struct pstate *st, struct http_str v)
 }
 
 
-static enum step on_connection(struct pstate *st, struct http_str v)
+static enum step on_connection(struct pstate *st, struct hreq_str v)
 {
-	struct http_str e;
+	struct hreq_str e;
 
 	while (list_next(&v, &e)) {
 
@@ -351,13 +351,13 @@ static enum step on_connection(struct pstate *st, struct http_str v)
 
 
 /* Upgrade: 1#protocol, protocol = token [ "/" token ] */
-static enum step on_upgrade(struct pstate *st, struct http_str v)
+static enum step on_upgrade(struct pstate *st, struct hreq_str v)
 {
-	struct http_str e;
+	struct hreq_str e;
 
 	while (list_next(&v, &e)) {
 		const char *slash = memchr(e.p, '/', e.n);
-		struct http_str name = e, ver = {NULL, 0};
+		struct hreq_str name = e, ver = {NULL, 0};
 
 		if (slash) {
 			name.n = (size_t)(slash - e.p);
@@ -377,7 +377,7 @@ static enum step on_upgrade(struct pstate *st, struct http_str v)
 
 
 /* The headers the parser itself acts on */
-static enum step on_header(struct pstate *st, const struct http_header *h)
+static enum step on_header(struct pstate *st, const struct hreq_field *h)
 {
 	if (str_ieq(h->name, "Content-Length"))
 		return on_content_length(st, h->value);
@@ -409,8 +409,8 @@ static enum step on_header(struct pstate *st, const struct http_header *h)
 static enum step parse_header(struct pstate *st, const char *p, size_t n,
 			      bool complete)
 {
-	struct http_req *req = st->req;
-	struct http_header *h;
+	struct hreq *req = st->req;
+	struct hreq_field *h;
 	size_t i = 0;
 
 	/* obs-fold, or whitespace before the first header (the name check
@@ -436,7 +436,7 @@ static enum step parse_header(struct pstate *st, const char *p, size_t n,
 	if (!complete)
 		return STEP_MORE;
 
-	if (req->hdrc == HTTP_HEADERS_MAX)
+	if (req->hdrc == HREQ_FIELDS_MAX)
 		return fail(st, 431);
 
 	h = &req->hdrv[req->hdrc++];
@@ -451,7 +451,7 @@ static enum step parse_header(struct pstate *st, const char *p, size_t n,
 /* The empty line: checks that need the whole head */
 static enum step finish(struct pstate *st)
 {
-	struct http_req *req = st->req;
+	struct hreq *req = st->req;
 
 	if (req->minor == 1 && !st->have_host)
 		return fail(st, 400);
@@ -479,7 +479,7 @@ static enum step parse_line(struct pstate *st, const char *p, size_t n,
 
 /* No CRLFCRLF (yet) in the first max_head bytes: the last line is checked
  * as far as it goes, then 431 once max_head bytes have arrived. */
-static enum http_parse_result incomplete(struct pstate *st, const char *p,
+static enum hreq_result incomplete(struct pstate *st, const char *p,
 					 size_t n, bool first, size_t len,
 					 uint16_t *status)
 {
@@ -489,20 +489,20 @@ static enum http_parse_result incomplete(struct pstate *st, const char *p,
 
 	if (parse_line(st, p, n, first, false) == STEP_ERR) {
 		*status = st->status;
-		return HTTP_PARSE_ERROR;
+		return HREQ_ERROR;
 	}
 
 	if (len >= st->lim->max_head) {
 		*status = 431;
-		return HTTP_PARSE_ERROR;
+		return HREQ_ERROR;
 	}
 
-	return HTTP_PARSE_MORE;
+	return HREQ_MORE;
 }
 
 
 /**
- * Parse the request head at the start of buf (see http_parse.h).
+ * Parse the request head at the start of buf (see hreq.h).
  *
  * @param req     Result; on DONE its strings point into buf. Its contents
  *                are unspecified after MORE or ERROR.
@@ -516,9 +516,9 @@ static enum http_parse_result incomplete(struct pstate *st, const char *p,
  * skipped. A Content-Length too big for 64 bits is 413. Invalid arguments
  * give ERROR with status 500.
  */
-enum http_parse_result http_req_parse(struct http_req *req,
+enum hreq_result hreq_parse(struct hreq *req,
 				      const char *buf, size_t len,
-				      const struct http_limits *lim,
+				      const struct hreq_limits *lim,
 				      uint16_t *status)
 {
 	struct pstate st;
@@ -528,7 +528,7 @@ enum http_parse_result http_req_parse(struct http_req *req,
 	if (!req || !lim || !status || (!buf && len)) {
 		if (status)
 			*status = 500;
-		return HTTP_PARSE_ERROR;
+		return HREQ_ERROR;
 	}
 
 	if (!buf)
@@ -557,7 +557,7 @@ enum http_parse_result http_req_parse(struct http_req *req,
 			if (parse_line(&st, line, n, first, false) != STEP_ERR)
 				st.status = 400;
 			*status = st.status;
-			return HTTP_PARSE_ERROR;
+			return HREQ_ERROR;
 		}
 
 		--n;  /* the CR */
@@ -569,7 +569,7 @@ enum http_parse_result http_req_parse(struct http_req *req,
 
 		if (parse_line(&st, line, n, first, true) == STEP_ERR) {
 			*status = st.status;
-			return HTTP_PARSE_ERROR;
+			return HREQ_ERROR;
 		}
 
 		first = false;
@@ -578,10 +578,10 @@ enum http_parse_result http_req_parse(struct http_req *req,
 
 	if (finish(&st) == STEP_ERR) {
 		*status = st.status;
-		return HTTP_PARSE_ERROR;
+		return HREQ_ERROR;
 	}
 
-	return HTTP_PARSE_DONE;
+	return HREQ_DONE;
 }
 
 
@@ -590,7 +590,7 @@ enum http_parse_result http_req_parse(struct http_req *req,
  *
  * @return The first matching header's value (OWS trimmed), NULL if absent
  */
-const struct http_str *http_req_header(const struct http_req *req,
+const struct hreq_str *hreq_header_find(const struct hreq *req,
 				       const char *name)
 {
 	if (!req || !name)
@@ -712,7 +712,7 @@ static bool key_equals(const char *p, size_t n, const char *name)
  *         EPROTO on a bad escape or an encoded NUL, EINVAL bad arguments.
  *         On error out holds "" when outsz > 0.
  */
-int http_query_get(struct http_str query, const char *name,
+int hreq_query_get(struct hreq_str query, const char *name,
 		   char *out, size_t outsz)
 {
 	if (!name || !out || (!query.p && query.n))
@@ -749,7 +749,7 @@ int http_query_get(struct http_str query, const char *name,
  *         EPROTO on a bad escape or an encoded NUL (%00), EINVAL bad
  *         arguments. On error out holds "" when outsz > 0.
  */
-int http_pct_decode(struct http_str src, char *out, size_t outsz)
+int hreq_pct_decode(struct hreq_str src, char *out, size_t outsz)
 {
 	if (!out || (!src.p && src.n))
 		return EINVAL;
