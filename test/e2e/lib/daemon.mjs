@@ -314,6 +314,11 @@ export class Daemon {
 			`no "hotline: stopped" line:\n${this.output}`);
 		const bad = this.badLines();
 		assert.deepEqual(bad, [], `unexpected log lines:\n${this.output}`);
+		// secrets never reach the log (a generated token is shown once on
+		// stdout by design, never on stderr)
+		if (this.token)
+			assert.ok(!run.stderr.includes(this.token), 'the admin token is in the log');
+		assert.doesNotMatch(run.stderr, /pw-\d+-secret/, 'an agent password is in the log');
 	}
 
 	/** Stop cleanly and start again on the same data dir. */
