@@ -42,6 +42,12 @@ bool event_pattern_valid(const char *s);
 /** Is s a well-formed type: noun.verb_past, [a-z0-9_]+ "." [a-z0-9_]+ */
 bool event_type_valid(const char *s);
 
+/** Split a stored topic list ("a b c", as the store keeps it) into
+ *  topicv[0..max). buf (bufsz bytes) receives the split copy that topicv
+ *  points into. Returns the number of topics. */
+size_t event_topics_split(const char *joined, char *buf, size_t bufsz,
+			  const char **topicv, size_t max);
+
 /** Format ms since the epoch as RFC 3339 UTC with milliseconds,
  *  "2026-11-21T08:00:00.123Z"; out needs 25 bytes. */
 void event_time_format(char out[25], uint64_t ms);

@@ -132,6 +132,14 @@ json_t *rest_agent_state_json(const struct agent *a);
 json_t *rest_queue_json(const struct queue *q);
 json_t *rest_member_json(const struct queue_member *m);
 
+/** Memberships a cascade delete is about to remove (of one queue, or of
+ *  one agent when queue_id is NULL), as [{"queue_id","agent_id"}]; after
+ *  the delete, rest_members_removed() publishes queue.member_removed for
+ *  each (members stolen), so wallboards see them go. */
+json_t *rest_members_of(struct rest_req *r, const char *queue_id,
+			uint64_t agent_id);
+void rest_members_removed(struct rest_req *r, json_t *members);
+
 /** Publish an event that happened at at_ms and flush it, so that it is
  *  durable before the reply. data is stolen. */
 void rest_publish(struct rest_req *r, const char *type,

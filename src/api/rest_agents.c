@@ -306,6 +306,7 @@ static void agents_patch(struct rest_req *r)
 
 static void agents_delete(struct rest_req *r)
 {
+	json_t *members;
 	struct agent a;
 	int err;
 
@@ -317,11 +318,14 @@ static void agents_delete(struct rest_req *r)
 			   (unsigned long long)a.id);
 		return;
 	}
+	members = rest_members_of(r, NULL, a.id);
 	err = store_agent_delete(r->api->st, a.id);
 	if (err) {
+		json_decref(members);
 		rest_error_store(r, err, "agent", "conflict");
 		return;
 	}
+	rest_members_removed(r, members);
 	publish_agent(r, EV_AGENT_DELETED, &a, rest_now_ms(),
 		      json_pack("{s:I}", "id", (json_int_t)a.id));
 	rest_reply_empty(r, 204);

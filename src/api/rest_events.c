@@ -76,26 +76,34 @@ int rest_since(struct rest_req *r, uint64_t *since)
 	return 0;
 }
 
+/* Rows one history request may examine: a selective filter over a long
+ * history must not hold the event loop. Past it the page ends early and
+ * next_cursor says where to go on. */
+#define HISTORY_SCAN_MAX 20000
+
 struct history {
 	const struct rest_patterns *pat;
 	struct mbuf *mb;
 	size_t limit, n;
-	uint64_t last;
+	size_t scanned;
+	uint64_t last;          /* cursor for the next page */
 };
 
 static int add_event(const struct store_event *ev, void *arg)
 {
 	struct history *h = arg;
-	char topics[EVENT_TOPICS_MAX * EVENT_TOPIC_MAX], *tok, *save = NULL;
+	char topics[EVENT_TOPICS_MAX * EVENT_TOPIC_MAX];
 	const char *topicv[EVENT_TOPICS_MAX];
-	size_t topicc = 0;
+	size_t topicc;
 
-	str_ncpy(topics, ev->topics, sizeof(topics));
-	for (tok = strtok_r(topics, " ", &save);
-	     tok && topicc < EVENT_TOPICS_MAX; tok = strtok_r(NULL, " ", &save))
-		topicv[topicc++] = tok;
-	if (!rest_patterns_match(h->pat, topicv, topicc))
+	if (h->scanned++ == HISTORY_SCAN_MAX)
+		return REST_PAGE_MORE;       /* h->last: the last row seen */
+	topicc = event_topics_split(ev->topics, topics, sizeof(topics),
+				    topicv, EVENT_TOPICS_MAX);
+	if (!rest_patterns_match(h->pat, topicv, topicc)) {
+		h->last = ev->seq;
 		return 0;
+	}
 	if (h->n == h->limit)
 		return REST_PAGE_MORE;
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <hotline/libre.h>
 #include <hotline/event.h>
+#include <hotline/log.h>
 #include <hotline/queue.h>
 #include <hotline/store.h>
 #include "rest.h"
@@ -221,14 +222,21 @@ static void queues_patch(struct rest_req *r)
 	rest_reply_json(r, 200, rest_queue_json(&q), NULL);
 }
 
+static void publish_member(struct rest_req *r, const char *type,
+			   const struct queue_member *m, uint64_t at_ms,
+			   json_t *data);
+
 static void queues_delete(struct rest_req *r)
 {
+	json_t *members = rest_members_of(r, r->paramv[0], 0);
 	int err = store_queue_delete(r->api->st, r->paramv[0]);
 
 	if (err) {
+		json_decref(members);
 		rest_error_store(r, err, "queue", "conflict");
 		return;
 	}
+	rest_members_removed(r, members);
 	publish_queue(r, EV_QUEUE_DELETED, r->paramv[0], rest_now_ms(),
 		      json_pack("{s:s}", "id", r->paramv[0]));
 	rest_reply_empty(r, 204);
@@ -268,6 +276,49 @@ static void publish_member(struct rest_req *r, const char *type,
 	re_snprintf(at, sizeof(at), "agent:%llu",
 		    (unsigned long long)m->agent_id);
 	rest_publish(r, type, topicv, 2, at_ms, data);
+}
+
+static int collect_member(const struct queue_member *m, void *arg)
+{
+	return json_array_append_new(arg, json_pack("{s:s,s:I}", "queue_id",
+				     m->queue_id, "agent_id",
+				     (json_int_t)m->agent_id)) ? ENOMEM : 0;
+}
+
+json_t *rest_members_of(struct rest_req *r, const char *queue_id,
+			uint64_t agent_id)
+{
+	json_t *members = json_array();
+	int err;
+
+	err = queue_id ? store_member_list(r->api->st, queue_id,
+					   collect_member, members) :
+			 store_member_list_agent(r->api->st, agent_id,
+						 collect_member, members);
+	if (err)
+		log_warn("api: listing memberships before a delete failed "
+			 "(%m)\n", err);
+	return members;
+}
+
+void rest_members_removed(struct rest_req *r, json_t *members)
+{
+	uint64_t now = rest_now_ms();
+	size_t i;
+	json_t *m;
+
+	json_array_foreach(members, i, m) {
+		struct queue_member qm = {
+			.agent_id = json_integer_value(json_object_get(m,
+							"agent_id")),
+		};
+
+		str_ncpy(qm.queue_id, json_string_value(json_object_get(m,
+			 "queue_id")), sizeof(qm.queue_id));
+		publish_member(r, EV_QUEUE_MEMBER_REMOVED, &qm, now,
+			       json_incref(m));
+	}
+	json_decref(members);
 }
 
 /* The member named by the path, with tier/position from the body. */

@@ -96,15 +96,11 @@ struct bus_event *bus_event_from_json(uint64_t seq, const char *topics,
 {
 	const char *topicv[EVENT_TOPICS_MAX];
 	char buf[EVENT_TOPICS_MAX * EVENT_TOPIC_MAX];
-	char *tok, *save = NULL;
-	size_t topicc = 0;
+	size_t topicc;
 	struct bus_event *ev;
 
-	str_ncpy(buf, topics, sizeof(buf));
-	for (tok = strtok_r(buf, " ", &save); tok && topicc < EVENT_TOPICS_MAX;
-	     tok = strtok_r(NULL, " ", &save))
-		topicv[topicc++] = tok;
-
+	topicc = event_topics_split(topics, buf, sizeof(buf), topicv,
+				    EVENT_TOPICS_MAX);
 	ev = event_alloc(topicv, topicc, json, len);
 	if (ev)
 		ev->seq = seq;

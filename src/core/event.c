@@ -85,6 +85,22 @@ bool event_type_valid(const char *s)
 }
 
 
+size_t event_topics_split(const char *joined, char *buf, size_t bufsz,
+			  const char **topicv, size_t max)
+{
+	char *tok, *save = NULL;
+	size_t n = 0;
+
+	if (!bufsz)
+		return 0;
+	snprintf(buf, bufsz, "%s", joined ? joined : "");
+	for (tok = strtok_r(buf, " ", &save); tok && n < max;
+	     tok = strtok_r(NULL, " ", &save))
+		topicv[n++] = tok;
+	return n;
+}
+
+
 /**
  * Format ms since the epoch as RFC 3339 UTC with milliseconds,
  * "2026-11-21T08:00:00.123Z" (24 characters + NUL). Times after year

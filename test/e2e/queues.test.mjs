@@ -196,14 +196,44 @@ test('members: remove 204, then 404', async () => {
 	assert.equal(again.status, 201, again.text);
 });
 
+/** Event types and data on queue:<id> after seq, from the history. */
+async function queueEvents(id, since) {
+	const r = await api.get(`/api/v1/events?topics=queue:${id}&since=${since}&limit=500`);
+	assert.equal(r.status, 200, r.text);
+	return r.body.items.map((e) => [e.type, e.data]);
+}
+
+async function lastSeq() {
+	const r = await api.get('/api/v1/events?limit=500');
+	let items = r.body.items;
+	let cursor = r.body.next_cursor;
+	while (cursor) {
+		const n = await api.get(`/api/v1/events?limit=500&cursor=${cursor}`);
+		items = n.body.items.length ? n.body.items : items;
+		cursor = n.body.next_cursor;
+	}
+	return items.length ? items[items.length - 1].seq : 0;
+}
+
 test('deleting an agent removes its memberships; deleting a queue -> 204 then 404', async () => {
 	const a2 = agents[1];
+	const members = (await api.get('/api/v1/queues/sales/members')).body.items;
+	assert.ok(members.some((x) => x.agent_id === a2.id), 'a2 is a member before');
+	let since = await lastSeq();
 	assert.equal((await api.del(`/api/v1/agents/${a2.id}`)).status, 204);
 	const list = await api.get('/api/v1/queues/sales/members');
 	assert.ok(!list.body.items.some((x) => x.agent_id === a2.id), 'membership of a deleted agent is gone');
+	assert.deepEqual(await queueEvents('sales', since),
+		[['queue.member_removed', { queue_id: 'sales', agent_id: a2.id }]],
+		'the cascade is announced on the queue');
 
+	since = await lastSeq();
 	const r = await api.del('/api/v1/queues/sales');
 	assert.equal(r.status, 204, r.text);
+	assert.deepEqual(await queueEvents('sales', since), [
+		...list.body.items.map((m) => ['queue.member_removed', { queue_id: 'sales', agent_id: m.agent_id }]),
+		['queue.deleted', { id: 'sales' }],
+	], 'each remaining member is removed, then the queue');
 	assertError(await api.get('/api/v1/queues/sales'), 404, 'not_found');
 	assertError(await api.get('/api/v1/queues/sales/members'), 404, 'not_found');
 	assertError(await api.del('/api/v1/queues/sales'), 404, 'not_found');
