@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <hotline/libre.h>
 #include <hotline/bus.h>
 #include <hotline/event.h>
@@ -15,14 +14,6 @@
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX     500
-
-uint64_t rest_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 json_t *rest_time_json(uint64_t ms)
 {

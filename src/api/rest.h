@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include <hotline/hreq.h>
+#include <hotline/clock.h>
 #include <hotline/event.h>
 #include <hotline/jdec.h>
 
@@ -107,9 +108,6 @@ json_t *rest_page_json(json_t *items, const char *next);
 
 /** RFC 3339 text for ms since the epoch, as a new JSON string. */
 json_t *rest_time_json(uint64_t ms);
-
-/** Current time in ms since the epoch (the one clock of the API). */
-uint64_t rest_now_ms(void);
 
 /* Topic patterns from ?topics=a,b* (default "*"), shared by the event
  * history and the stream. */

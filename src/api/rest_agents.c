@@ -191,7 +191,7 @@ static void agents_create(struct rest_req *r)
 		rest_error_jdec(r, &e);
 		return;
 	}
-	a.created_ms = a.updated_ms = a.st.status_since_ms = rest_now_ms();
+	a.created_ms = a.updated_ms = a.st.status_since_ms = clock_now_ms();
 
 	err = store_agent_create(r->api->st, &a);
 	if (err) {
@@ -293,7 +293,7 @@ static void agents_patch(struct rest_req *r)
 		rest_error_jdec(r, &e);
 		return;
 	}
-	a.updated_ms = rest_now_ms();
+	a.updated_ms = clock_now_ms();
 	err = store_agent_update(r->api->st, &a);
 	if (err) {
 		reply_write_error(r, err, &a);
@@ -326,7 +326,7 @@ static void agents_delete(struct rest_req *r)
 		return;
 	}
 	rest_members_removed(r, members);
-	publish_agent(r, EV_AGENT_DELETED, &a, rest_now_ms(),
+	publish_agent(r, EV_AGENT_DELETED, &a, clock_now_ms(),
 		      json_pack("{s:I}", "id", (json_int_t)a.id));
 	rest_reply_empty(r, 204);
 }
@@ -443,7 +443,7 @@ static void agents_state(struct rest_req *r)
 		json_decref(obj);
 		return;
 	}
-	v = agent_apply(&a.st, act, AGENT_CH_VOICE, reason, rest_now_ms(),
+	v = agent_apply(&a.st, act, AGENT_CH_VOICE, reason, clock_now_ms(),
 			&tr);
 	json_decref(obj);
 	if (v != AGENT_OK) {

@@ -135,7 +135,7 @@ static void queues_create(struct rest_req *r)
 	json_decref(obj);
 	if (err)
 		return;
-	q.created_ms = q.updated_ms = rest_now_ms();
+	q.created_ms = q.updated_ms = clock_now_ms();
 
 	err = store_queue_create(r->api->st, &q);
 	if (err) {
@@ -211,7 +211,7 @@ static void queues_patch(struct rest_req *r)
 	json_decref(obj);
 	if (err)
 		return;
-	q.updated_ms = rest_now_ms();
+	q.updated_ms = clock_now_ms();
 	err = store_queue_update(r->api->st, &q);
 	if (err) {
 		rest_error_store(r, err, "queue", "conflict");
@@ -237,7 +237,7 @@ static void queues_delete(struct rest_req *r)
 		return;
 	}
 	rest_members_removed(r, members);
-	publish_queue(r, EV_QUEUE_DELETED, r->paramv[0], rest_now_ms(),
+	publish_queue(r, EV_QUEUE_DELETED, r->paramv[0], clock_now_ms(),
 		      json_pack("{s:s}", "id", r->paramv[0]));
 	rest_reply_empty(r, 204);
 }
@@ -303,7 +303,7 @@ json_t *rest_members_of(struct rest_req *r, const char *queue_id,
 
 void rest_members_removed(struct rest_req *r, json_t *members)
 {
-	uint64_t now = rest_now_ms();
+	uint64_t now = clock_now_ms();
 	size_t i;
 	json_t *m;
 
@@ -355,7 +355,7 @@ static void members_put(struct rest_req *r)
 		return;
 	m.tier = get_uint(obj, "tier", 1);
 	m.position = get_uint(obj, "position", 0);
-	m.created_ms = now = rest_now_ms();
+	m.created_ms = now = clock_now_ms();
 	json_decref(obj);
 
 	err = store_member_put(r->api->st, &m, &created);
@@ -383,7 +383,7 @@ static void members_delete(struct rest_req *r)
 		rest_error_store(r, err, "member", "conflict");
 		return;
 	}
-	publish_member(r, EV_QUEUE_MEMBER_REMOVED, &m, rest_now_ms(),
+	publish_member(r, EV_QUEUE_MEMBER_REMOVED, &m, clock_now_ms(),
 		       json_pack("{s:s,s:I}", "queue_id", m.queue_id,
 				 "agent_id", (json_int_t)m.agent_id));
 	rest_reply_empty(r, 204);

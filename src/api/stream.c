@@ -138,8 +138,9 @@ static void send_control(struct sub *sub, enum ws_opcode op,
 }
 
 /** Start closing: send a close frame, stop all delivery, free the
- *  subscriber once its queue drained (or after a linger time). Safe
- *  to call during fan-out: nothing is unlinked before the next turn. */
+ *  subscriber once its queue drained (or after a linger time). Safe to
+ *  call during fan-out: the subscriber stays in the topic index and the
+ *  wildcard list (skipped as closing) until it is freed on a later turn. */
 static void sub_close(struct sub *sub, uint16_t code, const char *reason)
 {
 	uint8_t payload[125];

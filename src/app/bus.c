@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 #include <stdlib.h>
-#include <time.h>
 #include <hotline/libre.h>
 #include <hotline/bus.h>
+#include <hotline/clock.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
 #include <hotline/ws_frame.h>
@@ -28,14 +28,6 @@ struct pending {
 	struct le le;
 	struct bus_event *ev;       /* owned */
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* One allocation: the struct, the joined topics, then the frame. */
 static struct bus_event *event_alloc(const char *const *topicv,
@@ -202,7 +194,7 @@ int bus_publish(struct bus *bus, const char *type,
 	const char *uniq[EVENT_TOPICS_MAX];
 	size_t uniqc = 0, len;
 	struct pending *p = NULL;
-	uint64_t at = at_ms ? at_ms : now_ms();
+	uint64_t at = at_ms ? at_ms : clock_now_ms();
 	char *json = NULL;
 	int err = 0;
 
@@ -275,7 +267,7 @@ static void prune_handler(void *arg)
 	int err;
 
 	tmr_start(&bus->prune_tmr, PRUNE_INTERVAL_MS, prune_handler, bus);
-	cutoff = now_ms() - (uint64_t)bus->retention_s * 1000;
+	cutoff = clock_now_ms() - (uint64_t)bus->retention_s * 1000;
 	err = store_event_prune(bus->st, cutoff, &removed);
 	if (err)
 		log_warn("bus: pruning events failed (%m)\n", err);

@@ -4,15 +4,8 @@
 #include <re.h>
 #include <hotline/log.h>
 #include "store/migrations.h"
+#include <hotline/clock.h>
 #include "store/sqlite.h"
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Run a one-row query with version bound as $1 (when not 0): *val is its
  * first column, 0 when there is no row. */
@@ -47,7 +40,7 @@ static int migration_record(struct sqlite_store *ss,
 
 	rc = sqlite3_bind_int(s, 1, m->version);
 	sqlite_bind_text(s, 2, m->name, &rc);
-	sqlite_bind_u64(s, 3, now_ms(), &rc);
+	sqlite_bind_u64(s, 3, clock_now_ms(), &rc);
 	err = sqlite_step(ss, s, rc, NULL, "schema_migrations");
 	sqlite_stmt_put(s);
 	return err;
