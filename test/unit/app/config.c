@@ -1,0 +1,105 @@
+/** @file test/unit/app/config.c  Configuration: defaults, keys, file */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <hotline/config.h>
+
+static void test_defaults(void **state)
+{
+	struct config cfg;
+	char db[400];
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_string_equal(cfg.http_listen, "127.0.0.1:8080");
+	assert_string_equal(cfg.data_dir, "./data");
+	assert_int_equal(cfg.reasonc, 5);
+	assert_true(config_reason_known(&cfg, "lunch"));
+	assert_false(config_reason_known(&cfg, "nap"));
+	config_db_path(&cfg, db, sizeof(db));
+	assert_string_equal(db, "./data/hotline.db");
+	assert_int_equal(cfg.ws_send_buffer, 1024 * 1024);
+}
+
+static void test_set_validates(void **state)
+{
+	static const struct { const char *key, *val; int err; } cases[] = {
+		{"http_listen", "127.0.0.1:9000", 0},
+		{"event_retention_s", "3600", 0},
+		{"event_retention_s", "59", EINVAL},       /* below range */
+		{"event_retention_s", "-5", EINVAL},
+		{"event_retention_s", "12x", EINVAL},
+		{"ws_max_message", "99999999999999999999", EINVAL},
+		{"log_level", "debug", 0},
+		{"log_level", "loud", EINVAL},
+		{"reason_codes", "away, lunch", 0},
+		{"reason_codes", "Lunch", EINVAL},        /* [a-z0-9_-] only */
+		{"reason_codes", ",", EINVAL},
+		{"no_such_key", "1", EINVAL},
+	};
+	struct config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_defaults(&cfg);
+		if (config_set(&cfg, cases[i].key, cases[i].val) !=
+		    cases[i].err)
+			fail_msg("%s=%s", cases[i].key, cases[i].val);
+	}
+	config_defaults(&cfg);
+	assert_int_equal(config_set(&cfg, "reason_codes", "away, lunch"), 0);
+	assert_int_equal(cfg.reasonc, 2);
+	assert_true(config_reason_known(&cfg, "away"));
+	assert_false(config_reason_known(&cfg, "break"));
+}
+
+static int load(const char *text, struct config *cfg)
+{
+	char path[] = "/tmp/hotline-conf-XXXXXX";
+	int fd = mkstemp(path), err;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	config_defaults(cfg);
+	err = config_load_file(cfg, path);
+	unlink(path);
+	return err;
+}
+
+static void test_file(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	assert_int_equal(load("# a comment\n\n  http_listen  127.0.0.2:81 \n"
+			      "sip_realm example.org\n"
+			      "reason_codes a, b,c\n", &cfg), 0);
+	assert_string_equal(cfg.http_listen, "127.0.0.2:81");
+	assert_string_equal(cfg.sip_realm, "example.org");
+	assert_int_equal(cfg.reasonc, 3);
+
+	assert_int_equal(load("http_listen\n", &cfg), EINVAL);    /* no value */
+	assert_int_equal(load("bogus 1\n", &cfg), EINVAL);
+	config_defaults(&cfg);
+	assert_int_equal(config_load_file(&cfg, "/nonexistent/x.conf"),
+			 ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_set_validates),
+		cmocka_unit_test(test_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
