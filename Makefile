@@ -7,12 +7,12 @@ JOBS          ?= $(shell nproc)
 FUZZ_SECONDS  ?= 20
 ARGS          ?=
 
-.PHONY: run test build build-test deps deps-test unit fuzz e2e bench clean
+.PHONY: run test build build-test deps deps-test unit fuzz e2e valgrind bench clean
 
 run: deps build
 	./$(BUILD_RELEASE)/hotline $(ARGS)
 
-test: deps-test build-test unit fuzz e2e
+test: deps-test build-test unit fuzz e2e valgrind
 
 deps:
 	@./scripts/deps.sh
@@ -40,6 +40,12 @@ fuzz:
 
 e2e:
 	HOTLINE_BIN=$(CURDIR)/$(BUILD_TEST)/hotline node --test \
+		--test-concurrency=1 test/e2e/
+
+# The same end-to-end scenarios against the release build under valgrind
+# memcheck: any memory error or definite leak fails the daemon's exit.
+valgrind: build
+	HOTLINE_BIN=$(CURDIR)/scripts/valgrind-hotline node --test \
 		--test-concurrency=1 test/e2e/
 
 bench: deps build
