@@ -62,22 +62,6 @@ static bool authorized(struct rest_req *r)
 	return !sodium_memcmp(hash, r->api->token_hash, sizeof(hash));
 }
 
-static void reply_not_allowed(struct rest_req *r, const char *allow)
-{
-	char extra[128];
-	json_t *body;
-
-	re_snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-	body = json_pack("{s:{s:s,s:s}}", "error", "code",
-			 "method_not_allowed", "message",
-			 "method not allowed on this resource");
-	char *txt = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	hconn_reply(r->c, 405, extra, "application/json", txt,
-		    txt ? strlen(txt) : 0);
-	free(txt);
-}
-
 static void dispatch(struct rest_req *r)
 {
 	struct hreq_str path = r->http->path;
@@ -109,7 +93,7 @@ static void dispatch(struct rest_req *r)
 	}
 
 	if (alen)
-		reply_not_allowed(r, allow);
+		rest_error_allow(r, allow);
 	else
 		rest_error(r, 404, "not_found", NULL, "no such resource");
 }

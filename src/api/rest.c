@@ -53,30 +53,47 @@ void rest_reply_empty(struct rest_req *r, uint16_t status)
 	hconn_reply(r->c, status, NULL, NULL, NULL, 0);
 }
 
+/* The one error body: {"error":{"code","message"[,"field"]}}, with an
+ * optional extra header line (WWW-Authenticate, Allow). */
+static void error_reply(struct rest_req *r, uint16_t status,
+			const char *extra, const char *code,
+			const char *field, const char *msg)
+{
+	json_t *err, *body;
+	char *txt;
+
+	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
+	if (err && field && *field)
+		json_object_set_new(err, "field", json_string(field));
+	body = json_pack("{s:o}", "error", err);
+	txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	hconn_reply(r->c, txt ? status : 500, extra, "application/json", txt,
+		    txt ? strlen(txt) : 0);
+	free(txt);
+}
+
 void rest_error(struct rest_req *r, uint16_t status, const char *code,
 		const char *field, const char *fmt, ...)
 {
-	char msg[256], *txt;
-	json_t *err, *body;
+	char msg[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
-	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
-	if (err && field && *field)
-		json_object_set_new(err, "field", json_string(field));
-	body = json_pack("{s:o}", "error", err);
-	if (status != 401) {
-		rest_reply_json(r, status, body, NULL);
-		return;
-	}
-	txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	hconn_reply(r->c, 401, "WWW-Authenticate: Bearer\r\n",
-		    "application/json", txt, txt ? strlen(txt) : 0);
-	free(txt);
+	error_reply(r, status, status == 401 ? "WWW-Authenticate: Bearer\r\n"
+		    : NULL, code, field, msg);
+}
+
+void rest_error_allow(struct rest_req *r, const char *allow)
+{
+	char extra[128];
+
+	re_snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+	error_reply(r, 405, extra, "method_not_allowed", NULL,
+		    "method not allowed on this resource");
 }
 
 void rest_error_jdec(struct rest_req *r, const struct jdec_error *e)

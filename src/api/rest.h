@@ -64,6 +64,8 @@ void rest_reply_raw(struct rest_req *r, uint16_t status, const char *json,
 void rest_reply_empty(struct rest_req *r, uint16_t status);
 void rest_error(struct rest_req *r, uint16_t status, const char *code,
 		const char *field, const char *fmt, ...);
+/** 405 method_not_allowed with an Allow header listing allow. */
+void rest_error_allow(struct rest_req *r, const char *allow);
 void rest_error_jdec(struct rest_req *r, const struct jdec_error *e);
 /** Errors from the store: ENOENT 404, EEXIST 409 (conflict_code), else
  *  500 (logged). what names the object ("agent 7"). */
