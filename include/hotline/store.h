@@ -16,6 +16,9 @@
 #include <stdbool.h>
 #include <hotline/agent.h>
 #include <hotline/queue.h>
+#include <hotline/call.h>
+#include <hotline/registration.h>
+#include <hotline/trunk.h>
 
 struct store;
 
@@ -41,6 +44,21 @@ typedef int (store_queue_h)(const struct queue *q, void *arg);
 typedef int (store_member_h)(const struct queue_member *m, void *arg);
 typedef int (store_activity_h)(const struct store_activity *act, void *arg);
 typedef int (store_event_h)(const struct store_event *ev, void *arg);
+typedef int (store_call_h)(const struct call_record *c, void *arg);
+typedef int (store_registration_h)(const struct registration *r, void *arg);
+typedef int (store_trunk_h)(const struct trunk *t, void *arg);
+typedef int (store_did_h)(const struct did *d, void *arg);
+
+/* Filters of store_call_list; zero/empty fields do not filter */
+struct store_call_filter {
+	bool active;                 /* only calls not ended */
+	int state;                   /* enum call_state, -1 any */
+	int direction;               /* enum call_direction, -1 any */
+	uint64_t agent_id;
+	char did[CALL_PARTY_MAX];
+	char trunk_id[CALL_TRUNK_MAX];
+	uint64_t since_ms, until_ms; /* created_ms in [since, until) */
+};
 
 /** Open a store. uri: "sqlite:PATH" or a plain PATH (SQLite). Creates the
  *  file if needed and applies pending migrations (logged). *stp is a libre
@@ -61,8 +79,10 @@ int store_setting_set(struct store *st, const char *key, const char *val);
 
 /* Agents. create assigns a->id (and keeps created_ms/updated_ms as given);
  * EEXIST when the extension is taken. Skills are stored with the agent.
- * get/list restore st (status, reason, since) as last saved with
- * store_agent_state_save(); activity is not persisted (always idle). */
+ * get/list restore st as last saved with store_agent_state_save():
+ * status, reason, since, and the activity of each channel with its since
+ * (calls change it). At start-up store_agent_activity_reset() puts every
+ * channel back to idle, since no call survives a restart. */
 int store_agent_create(struct store *st, struct agent *a);
 int store_agent_update(struct store *st, const struct agent *a);
 int store_agent_delete(struct store *st, uint64_t id);  /* cascades members */
@@ -71,6 +91,11 @@ int store_agent_list(struct store *st, uint64_t after_id, size_t limit,
 		     store_agent_h *h, void *arg);       /* by id; limit 0 = all */
 int store_agent_state_save(struct store *st, uint64_t id,
 			   const struct agent_state *s);
+/** ENOENT when no agent has that extension (the SIP user name). */
+int store_agent_get_by_extension(struct store *st, const char *ext,
+				 struct agent *a);
+
+int store_agent_activity_reset(struct store *st, uint64_t now_ms);
 
 /* Agent activities (the transition log), newest first */
 int store_activity_add(struct store *st, const struct agent_transition *tr,
@@ -109,5 +134,38 @@ int store_event_list(struct store *st, uint64_t after_seq, uint64_t max_seq,
 int store_event_prune(struct store *st, uint64_t before_ms, uint64_t *removed);
 /** Lowest and highest stored seq (both 0 when there are none). */
 int store_event_bounds(struct store *st, uint64_t *first, uint64_t *last);
+
+/* Calls (CDRs). put inserts (assigning c->cursor) or updates by c->id. */
+int store_call_put(struct store *st, struct call_record *c);
+int store_call_get(struct store *st, const char *id, struct call_record *c);
+/** Newest first: calls with cursor < before (0 = newest), filtered. */
+int store_call_list(struct store *st, const struct store_call_filter *f,
+		    uint64_t before, size_t limit, store_call_h *h, void *arg);
+/** End every call still active (left over by a crash or a kill) with
+ *  cause shutdown at now_ms; *n gets how many. */
+int store_call_end_stale(struct store *st, uint64_t now_ms, size_t *n);
+
+/* Registrations: upsert by (agent_id, contact); delete gives ENOENT when
+ * there was no such binding. list: agent_id 0 = every agent, ordered by
+ * agent then contact. */
+int store_registration_put(struct store *st, const struct registration *r);
+int store_registration_delete(struct store *st, uint64_t agent_id,
+			      const char *contact);
+int store_registration_list(struct store *st, uint64_t agent_id,
+			    store_registration_h *h, void *arg);
+
+/* Trunks (by id; EEXIST on a taken id) and DIDs (by number) */
+int store_trunk_create(struct store *st, const struct trunk *t);
+int store_trunk_update(struct store *st, const struct trunk *t);
+int store_trunk_delete(struct store *st, const char *id);
+int store_trunk_get(struct store *st, const char *id, struct trunk *t);
+int store_trunk_list(struct store *st, const char *after_id, size_t limit,
+		     store_trunk_h *h, void *arg);
+int store_did_create(struct store *st, const struct did *d);
+int store_did_update(struct store *st, const struct did *d);
+int store_did_delete(struct store *st, const char *number);
+int store_did_get(struct store *st, const char *number, struct did *d);
+int store_did_list(struct store *st, const char *after_number, size_t limit,
+		   store_did_h *h, void *arg);
 
 #endif

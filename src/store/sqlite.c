@@ -10,11 +10,40 @@
 
 #define AGENT_COLS "id, name, extension, ha1, capacity_voice, " \
 	"capacity_chat, capacity_email, status, reason, status_since, " \
-	"created_at, updated_at"
+	"created_at, updated_at, activity_voice, activity_chat, " \
+	"activity_email, activity_voice_since, activity_chat_since, " \
+	"activity_email_since"
 #define QUEUE_COLS "id, name, strategy, offer_timeout_s, wrap_up_s, " \
 	"max_wait_s, service_level_s, tier_wait_s, max_missed_offers, " \
 	"join_empty, leave_empty, created_at, updated_at"
 #define MEMBER_COLS "queue_id, agent_id, tier, position, created_at"
+#define CALL_COLS "cursor, id, direction, state, from_party, to_party, " \
+	"did, trunk_id, agent_id, cause, hangup_by, sip_status, " \
+	"created_at, ringing_at, answered_at, ended_at, held_at"
+#define REG_COLS "agent_id, contact, call_id, cseq, source, transport, " \
+	"user_agent, expires_at, updated_at"
+#define TRUNK_COLS "id, name, host, transport, username, password, " \
+	"do_register, register_expires, caller_id, prefix, strip, prepend, " \
+	"enabled, created_at, updated_at"
+#define DID_COLS "number, name, target_type, target, trunk_id, " \
+	"created_at, updated_at"
+
+/* The call list: $1 before cursor, $2 state, $3 direction, $4 agent id,
+ * $5 did, $6 trunk id ("" / 0 = any), $7..$8 created_at range, $9 limit.
+ * Its variants differ only in the term that picks the index (see
+ * sqlite_call_list); "+created_at" keeps the planner off calls_created
+ * where a cursor-ordered scan is the better plan. */
+#define CALL_LIST(state_term, agent_term, range_term) \
+	"SELECT " CALL_COLS " FROM calls WHERE cursor < $1 AND " \
+	state_term " AND ($3 = '' OR direction = $3) AND " agent_term \
+	" AND ($5 = '' OR did = $5) AND ($6 = '' OR trunk_id = $6) AND " \
+	range_term " ORDER BY cursor DESC LIMIT $9"
+#define CALL_STATE_ANY   "($2 = '' OR state = $2)"
+#define CALL_STATE_ACTIVE "state <> 'ended' AND " CALL_STATE_ANY
+#define CALL_AGENT_ANY   "($4 = 0 OR agent_id = $4)"
+#define CALL_AGENT_ONE   "agent_id = $4"
+#define CALL_RANGE_SCAN  "+created_at >= $7 AND +created_at < $8"
+#define CALL_RANGE_INDEX "created_at >= $7 AND created_at < $8"
 
 /* Column orders are mirrored by the enums in the sqlite_*.c readers. */
 static const char *const sqlv[SQL_COUNT] = {
@@ -55,8 +84,25 @@ static const char *const sqlv[SQL_COUNT] = {
 		"SELECT " AGENT_COLS " FROM agents WHERE id > $1 "
 		"ORDER BY id LIMIT $2",
 	[SQL_AGENT_STATE] =
-		"UPDATE agents SET status = $1, reason = $2, status_since = $3 "
-		"WHERE id = $4",
+		"UPDATE agents SET status = $1, reason = $2, status_since = $3, "
+		"activity_voice = $4, activity_chat = $5, activity_email = $6, "
+		"activity_voice_since = $7, activity_chat_since = $8, "
+		"activity_email_since = $9 WHERE id = $10",
+	[SQL_AGENT_GET_EXT] =
+		"SELECT " AGENT_COLS " FROM agents WHERE extension = $1",
+	/* SET expressions read the row as it was before the update */
+	[SQL_AGENT_ACTIVITY_RESET] =
+		"UPDATE agents SET "
+		"activity_voice_since = CASE WHEN activity_voice <> 'idle' "
+		"THEN $1 ELSE activity_voice_since END, "
+		"activity_chat_since = CASE WHEN activity_chat <> 'idle' "
+		"THEN $1 ELSE activity_chat_since END, "
+		"activity_email_since = CASE WHEN activity_email <> 'idle' "
+		"THEN $1 ELSE activity_email_since END, "
+		"activity_voice = 'idle', activity_chat = 'idle', "
+		"activity_email = 'idle' "
+		"WHERE activity_voice <> 'idle' OR activity_chat <> 'idle' "
+		"OR activity_email <> 'idle'",
 	[SQL_SKILL_INSERT] =
 		"INSERT INTO agent_skills (agent_id, name, level) "
 		"VALUES ($1, $2, $3)",
@@ -113,6 +159,74 @@ static const char *const sqlv[SQL_COUNT] = {
 	[SQL_EVENT_BOUNDS] =
 		"SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) "
 		"FROM events",
+
+	[SQL_CALL_INSERT] =
+		"INSERT INTO calls (id, direction, state, from_party, "
+		"to_party, did, trunk_id, agent_id, cause, hangup_by, "
+		"sip_status, created_at, ringing_at, answered_at, ended_at, "
+		"held_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+		"$11, $12, $13, $14, $15, $16) RETURNING cursor",
+	[SQL_CALL_UPDATE] =
+		"UPDATE calls SET direction = $1, state = $2, from_party = $3, "
+		"to_party = $4, did = $5, trunk_id = $6, agent_id = $7, "
+		"cause = $8, hangup_by = $9, sip_status = $10, "
+		"ringing_at = $11, answered_at = $12, ended_at = $13, "
+		"held_at = $14 WHERE id = $15 RETURNING cursor",
+	[SQL_CALL_GET] = "SELECT " CALL_COLS " FROM calls WHERE id = $1",
+	[SQL_CALL_LIST] =
+		CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY, CALL_RANGE_SCAN),
+	[SQL_CALL_LIST_ACTIVE] =
+		CALL_LIST(CALL_STATE_ACTIVE, CALL_AGENT_ANY, CALL_RANGE_SCAN),
+	[SQL_CALL_LIST_AGENT] =
+		CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ONE, CALL_RANGE_SCAN),
+	[SQL_CALL_LIST_RANGE] =
+		CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY, CALL_RANGE_INDEX),
+	[SQL_CALL_END_STALE] =
+		"UPDATE calls SET state = 'ended', cause = 'shutdown', "
+		"hangup_by = 'system', ended_at = $1, held_at = 0 "
+		"WHERE state <> 'ended'",
+
+	[SQL_REG_PUT] =
+		"INSERT INTO registrations (" REG_COLS ") "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+		"ON CONFLICT (agent_id, contact) DO UPDATE SET "
+		"call_id = excluded.call_id, cseq = excluded.cseq, "
+		"source = excluded.source, transport = excluded.transport, "
+		"user_agent = excluded.user_agent, "
+		"expires_at = excluded.expires_at, "
+		"updated_at = excluded.updated_at",
+	[SQL_REG_DELETE] =
+		"DELETE FROM registrations WHERE agent_id = $1 AND contact = $2",
+	[SQL_REG_LIST] =
+		"SELECT " REG_COLS " FROM registrations "
+		"WHERE agent_id >= $1 AND agent_id <= $2 "
+		"ORDER BY agent_id, contact",
+
+	[SQL_TRUNK_INSERT] =
+		"INSERT INTO trunks (" TRUNK_COLS ") VALUES ($1, $2, $3, $4, "
+		"$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+	[SQL_TRUNK_UPDATE] =
+		"UPDATE trunks SET name = $1, host = $2, transport = $3, "
+		"username = $4, password = $5, do_register = $6, "
+		"register_expires = $7, caller_id = $8, prefix = $9, "
+		"strip = $10, prepend = $11, enabled = $12, updated_at = $13 "
+		"WHERE id = $14",
+	[SQL_TRUNK_DELETE] = "DELETE FROM trunks WHERE id = $1",
+	[SQL_TRUNK_GET] = "SELECT " TRUNK_COLS " FROM trunks WHERE id = $1",
+	[SQL_TRUNK_LIST] =
+		"SELECT " TRUNK_COLS " FROM trunks WHERE id > $1 "
+		"ORDER BY id LIMIT $2",
+	[SQL_DID_INSERT] =
+		"INSERT INTO dids (" DID_COLS ") "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	[SQL_DID_UPDATE] =
+		"UPDATE dids SET name = $1, target_type = $2, target = $3, "
+		"trunk_id = $4, updated_at = $5 WHERE number = $6",
+	[SQL_DID_DELETE] = "DELETE FROM dids WHERE number = $1",
+	[SQL_DID_GET] = "SELECT " DID_COLS " FROM dids WHERE number = $1",
+	[SQL_DID_LIST] =
+		"SELECT " DID_COLS " FROM dids WHERE number > $1 "
+		"ORDER BY number LIMIT $2",
 };
 
 
@@ -635,4 +749,23 @@ const struct store_ops store_sqlite_ops = {
 	.event_list        = sqlite_event_list,
 	.event_prune       = sqlite_event_prune,
 	.event_bounds      = sqlite_event_bounds,
+	.agent_get_by_extension = sqlite_agent_get_by_extension,
+	.agent_activity_reset   = sqlite_agent_activity_reset,
+	.call_put          = sqlite_call_put,
+	.call_get          = sqlite_call_get,
+	.call_list         = sqlite_call_list,
+	.call_end_stale    = sqlite_call_end_stale,
+	.registration_put  = sqlite_registration_put,
+	.registration_delete = sqlite_registration_delete,
+	.registration_list = sqlite_registration_list,
+	.trunk_create      = sqlite_trunk_create,
+	.trunk_update      = sqlite_trunk_update,
+	.trunk_delete      = sqlite_trunk_delete,
+	.trunk_get         = sqlite_trunk_get,
+	.trunk_list        = sqlite_trunk_list,
+	.did_create        = sqlite_did_create,
+	.did_update        = sqlite_did_update,
+	.did_delete        = sqlite_did_delete,
+	.did_get           = sqlite_did_get,
+	.did_list          = sqlite_did_list,
 };

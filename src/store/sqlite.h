@@ -17,7 +17,8 @@ enum sqlite_sql {
 	SQL_MIGRATION_MAX, SQL_MIGRATION_DONE, SQL_MIGRATION_RECORD,
 	SQL_SETTING_GET, SQL_SETTING_SET,
 	SQL_AGENT_INSERT, SQL_AGENT_UPDATE, SQL_AGENT_DELETE, SQL_AGENT_GET,
-	SQL_AGENT_LIST, SQL_AGENT_STATE,
+	SQL_AGENT_LIST, SQL_AGENT_STATE, SQL_AGENT_GET_EXT,
+	SQL_AGENT_ACTIVITY_RESET,
 	SQL_SKILL_INSERT, SQL_SKILL_CLEAR, SQL_SKILL_LIST,
 	SQL_ACTIVITY_INSERT, SQL_ACTIVITY_LIST,
 	SQL_QUEUE_INSERT, SQL_QUEUE_UPDATE, SQL_QUEUE_DELETE, SQL_QUEUE_GET,
@@ -25,6 +26,14 @@ enum sqlite_sql {
 	SQL_MEMBER_UPDATE, SQL_MEMBER_INSERT, SQL_MEMBER_DELETE,
 	SQL_MEMBER_LIST, SQL_MEMBER_LIST_AGENT,
 	SQL_EVENT_INSERT, SQL_EVENT_LIST, SQL_EVENT_PRUNE, SQL_EVENT_BOUNDS,
+	SQL_CALL_INSERT, SQL_CALL_UPDATE, SQL_CALL_GET, SQL_CALL_LIST,
+	SQL_CALL_LIST_ACTIVE, SQL_CALL_LIST_AGENT, SQL_CALL_LIST_RANGE,
+	SQL_CALL_END_STALE,
+	SQL_REG_PUT, SQL_REG_DELETE, SQL_REG_LIST,
+	SQL_TRUNK_INSERT, SQL_TRUNK_UPDATE, SQL_TRUNK_DELETE, SQL_TRUNK_GET,
+	SQL_TRUNK_LIST,
+	SQL_DID_INSERT, SQL_DID_UPDATE, SQL_DID_DELETE, SQL_DID_GET,
+	SQL_DID_LIST,
 	SQL_COUNT
 };
 
@@ -89,6 +98,9 @@ int  sqlite_agent_list(struct store *st, uint64_t after_id, size_t limit,
 		       store_agent_h *h, void *arg);
 int  sqlite_agent_state_save(struct store *st, uint64_t id,
 			     const struct agent_state *s);
+int  sqlite_agent_get_by_extension(struct store *st, const char *ext,
+				   struct agent *a);
+int  sqlite_agent_activity_reset(struct store *st, uint64_t now_ms);
 int  sqlite_activity_add(struct store *st, const struct agent_transition *tr,
 			 const char *actor);
 int  sqlite_activity_list(struct store *st, uint64_t agent_id,
@@ -119,5 +131,31 @@ int  sqlite_event_list(struct store *st, uint64_t after_seq,
 int  sqlite_event_prune(struct store *st, uint64_t before_ms,
 		       uint64_t *removed);
 int  sqlite_event_bounds(struct store *st, uint64_t *first, uint64_t *last);
+
+int  sqlite_call_put(struct store *st, struct call_record *c);
+int  sqlite_call_get(struct store *st, const char *id, struct call_record *c);
+int  sqlite_call_list(struct store *st, const struct store_call_filter *f,
+		      uint64_t before, size_t limit, store_call_h *h,
+		      void *arg);
+int  sqlite_call_end_stale(struct store *st, uint64_t now_ms, size_t *n);
+
+int  sqlite_registration_put(struct store *st, const struct registration *r);
+int  sqlite_registration_delete(struct store *st, uint64_t agent_id,
+				const char *contact);
+int  sqlite_registration_list(struct store *st, uint64_t agent_id,
+			      store_registration_h *h, void *arg);
+
+int  sqlite_trunk_create(struct store *st, const struct trunk *t);
+int  sqlite_trunk_update(struct store *st, const struct trunk *t);
+int  sqlite_trunk_delete(struct store *st, const char *id);
+int  sqlite_trunk_get(struct store *st, const char *id, struct trunk *t);
+int  sqlite_trunk_list(struct store *st, const char *after_id, size_t limit,
+		       store_trunk_h *h, void *arg);
+int  sqlite_did_create(struct store *st, const struct did *d);
+int  sqlite_did_update(struct store *st, const struct did *d);
+int  sqlite_did_delete(struct store *st, const char *number);
+int  sqlite_did_get(struct store *st, const char *number, struct did *d);
+int  sqlite_did_list(struct store *st, const char *after_number,
+		     size_t limit, store_did_h *h, void *arg);
 
 #endif

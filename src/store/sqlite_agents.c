@@ -6,9 +6,11 @@
 #include <hotline/log.h>
 #include "store/sqlite.h"
 
-/* Columns of AGENT_COLS (sqlite.c); capacities follow enum agent_channel */
+/* Columns of AGENT_COLS (sqlite.c); capacities, activities and their
+ * since follow enum agent_channel */
 enum { A_ID = 0, A_NAME, A_EXT, A_HA1, A_CAPACITY, A_STATUS = A_CAPACITY +
-       AGENT_CH_COUNT, A_REASON, A_SINCE, A_CREATED, A_UPDATED };
+       AGENT_CH_COUNT, A_REASON, A_SINCE, A_CREATED, A_UPDATED,
+       A_ACTIVITY, A_ACTIVITY_SINCE = A_ACTIVITY + AGENT_CH_COUNT };
 
 /* Columns of SQL_ACTIVITY_LIST */
 enum { T_ID = 0, T_AGENT, T_ACTION, T_CHANNEL, T_FROM, T_TO, T_REASON,
@@ -198,7 +200,21 @@ static int agent_update_row(struct sqlite_store *ss, const struct agent *a)
 	return err;
 }
 
-/* One agent row (AGENT_COLS) into *a, skills not loaded; activity idle */
+/* The activity of each channel and its since, from an AGENT_COLS row */
+static int activity_cols_read(sqlite3_stmt *s, struct agent_state *as)
+{
+	for (int ch = 0; ch < AGENT_CH_COUNT; ch++) {
+		if (agent_activity_parse(sqlite_col_text(s, A_ACTIVITY + ch),
+					 &as->activity[ch]))
+			return EINVAL;
+		as->activity_since_ms[ch] =
+			sqlite_col_u64(s, A_ACTIVITY_SINCE + ch);
+	}
+
+	return 0;
+}
+
+/* One agent row (AGENT_COLS) into *a, skills not loaded */
 static int agent_read(struct sqlite_store *ss, sqlite3_stmt *s,
 		      struct agent *a)
 {
@@ -209,7 +225,8 @@ static int agent_read(struct sqlite_store *ss, sqlite3_stmt *s,
 	    !sqlite_col_str(s, A_EXT, a->extension, sizeof(a->extension)) ||
 	    !sqlite_col_str(s, A_HA1, a->ha1, sizeof(a->ha1)) ||
 	    !sqlite_col_str(s, A_REASON, a->st.reason, sizeof(a->st.reason)) ||
-	    agent_status_parse(sqlite_col_text(s, A_STATUS), &a->st))
+	    agent_status_parse(sqlite_col_text(s, A_STATUS), &a->st) ||
+	    activity_cols_read(s, &a->st))
 		return sqlite_corrupt(ss, "agent", a->id);
 
 	for (int ch = 0; ch < AGENT_CH_COUNT; ch++)
@@ -222,7 +239,9 @@ static int agent_read(struct sqlite_store *ss, sqlite3_stmt *s,
 }
 
 /**
- * Insert a with its skills and saved state; a->id is set on success only.
+ * Insert a with its skills and status (presence, availability, reason,
+ * since); every channel starts idle whatever a->st.activity says (a new
+ * agent has no call). a->id is set on success only.
  * EINVAL: unterminated strings, empty extension, bad capacity or skills
  * (more than AGENT_SKILLS_MAX, empty or repeated names, level out of
  * 1..AGENT_SKILL_LEVEL_MAX). EEXIST: extension taken.
@@ -297,24 +316,15 @@ int sqlite_agent_delete(struct store *st, uint64_t id)
 	return err;
 }
 
-/** Load agent id into *a (skills by name, state as saved, activity idle).
- *  ENOENT: no such agent; *a is written on success only. */
-int sqlite_agent_get(struct store *st, uint64_t id, struct agent *a)
+/* Run s (SQL_AGENT_GET or SQL_AGENT_GET_EXT, bound with rc) for one
+ * agent; *a is written on success only. */
+static int agent_get_one(struct sqlite_store *ss, sqlite3_stmt *s, int rc,
+			 struct agent *a)
 {
-	struct sqlite_store *ss = to_sqlite(st);
 	struct agent tmp;
-	sqlite3_stmt *s;
-	int rc = SQLITE_OK, err;
 	bool row = false;
+	int err;
 
-	if (!a)
-		return EINVAL;
-
-	err = sqlite_stmt_get(ss, SQL_AGENT_GET, &s);
-	if (err)
-		return err;
-
-	sqlite_bind_u64(s, 1, sqlite_cursor(id), &rc);
 	err = sqlite_step(ss, s, rc, &row, "agent get");
 	if (!err)
 		err = row ? agent_read(ss, s, &tmp) : ENOENT;
@@ -325,6 +335,45 @@ int sqlite_agent_get(struct store *st, uint64_t id, struct agent *a)
 	if (!err)
 		*a = tmp;
 	return err;
+}
+
+/** Load agent id into *a (skills by name, state and activities as
+ *  saved). ENOENT: no such agent; *a is written on success only. */
+int sqlite_agent_get(struct store *st, uint64_t id, struct agent *a)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+	sqlite3_stmt *s;
+	int rc = SQLITE_OK, err;
+
+	if (!a)
+		return EINVAL;
+
+	err = sqlite_stmt_get(ss, SQL_AGENT_GET, &s);
+	if (err)
+		return err;
+
+	sqlite_bind_u64(s, 1, sqlite_cursor(id), &rc);
+	return agent_get_one(ss, s, rc, a);
+}
+
+/** Load the agent whose extension is ext (exact, case-sensitive), as
+ *  sqlite_agent_get() does. ENOENT: no agent has it. */
+int sqlite_agent_get_by_extension(struct store *st, const char *ext,
+				  struct agent *a)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+	sqlite3_stmt *s;
+	int rc = SQLITE_OK, err;
+
+	if (!ext || !a)
+		return EINVAL;
+
+	err = sqlite_stmt_get(ss, SQL_AGENT_GET_EXT, &s);
+	if (err)
+		return err;
+
+	sqlite_bind_text(s, 1, ext, &rc);
+	return agent_get_one(ss, s, rc, a);
 }
 
 /** Walk agents with id > after_id by id, at most limit (0 = all). */
@@ -360,8 +409,19 @@ int sqlite_agent_list(struct store *st, uint64_t after_id, size_t limit,
 	return err;
 }
 
-/** Save presence/availability, reason and status_since_ms of agent id
- *  (activity is not persisted). ENOENT: no such agent. */
+static bool state_valid(const struct agent_state *as)
+{
+	for (int ch = 0; ch < AGENT_CH_COUNT; ch++) {
+		if ((unsigned)as->activity[ch] >= AGENT_ACTIVITY_COUNT)
+			return false;
+	}
+
+	return sqlite_str_ok(as->reason, sizeof(as->reason));
+}
+
+/** Save the whole state of agent id: presence/availability, reason,
+ *  status_since_ms and each channel's activity with its since.
+ *  ENOENT: no such agent; EINVAL: activity out of range. */
 int sqlite_agent_state_save(struct store *st, uint64_t id,
 			    const struct agent_state *as)
 {
@@ -369,7 +429,7 @@ int sqlite_agent_state_save(struct store *st, uint64_t id,
 	sqlite3_stmt *s;
 	int rc = SQLITE_OK, err;
 
-	if (!as || !sqlite_str_ok(as->reason, sizeof(as->reason)))
+	if (!as || !state_valid(as))
 		return EINVAL;
 
 	err = sqlite_stmt_get(ss, SQL_AGENT_STATE, &s);
@@ -379,11 +439,38 @@ int sqlite_agent_state_save(struct store *st, uint64_t id,
 	sqlite_bind_text(s, 1, agent_status_name(as), &rc);
 	sqlite_bind_text(s, 2, as->reason, &rc);
 	sqlite_bind_u64(s, 3, as->status_since_ms, &rc);
-	sqlite_bind_u64(s, 4, sqlite_cursor(id), &rc);
+	for (int ch = 0; ch < AGENT_CH_COUNT; ch++) {
+		sqlite_bind_text(s, 4 + ch,
+				 agent_activity_name(as->activity[ch]), &rc);
+		sqlite_bind_u64(s, 4 + AGENT_CH_COUNT + ch,
+				as->activity_since_ms[ch], &rc);
+	}
+	sqlite_bind_u64(s, 4 + 2 * AGENT_CH_COUNT, sqlite_cursor(id), &rc);
 	err = sqlite_step(ss, s, rc, NULL, "agent state");
 	if (!err && !sqlite_changed(ss))
 		err = ENOENT;
 
+	sqlite_stmt_put(s);
+	return err;
+}
+
+/**
+ * Put every channel of every agent that is not idle back to idle, since
+ * now_ms (channels already idle keep their since). Meant for start-up: no
+ * call survives a restart. Status (presence, availability) is kept.
+ */
+int sqlite_agent_activity_reset(struct store *st, uint64_t now_ms)
+{
+	struct sqlite_store *ss = to_sqlite(st);
+	sqlite3_stmt *s;
+	int rc = SQLITE_OK, err;
+
+	err = sqlite_stmt_get(ss, SQL_AGENT_ACTIVITY_RESET, &s);
+	if (err)
+		return err;
+
+	sqlite_bind_u64(s, 1, now_ms, &rc);
+	err = sqlite_step(ss, s, rc, NULL, "agent activity reset");
 	sqlite_stmt_put(s);
 	return err;
 }

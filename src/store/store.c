@@ -109,6 +109,17 @@ int store_agent_state_save(struct store *st, uint64_t id,
 	return st ? st->ops->agent_state_save(st, id, s) : EINVAL;
 }
 
+int store_agent_get_by_extension(struct store *st, const char *ext,
+				 struct agent *a)
+{
+	return st ? st->ops->agent_get_by_extension(st, ext, a) : EINVAL;
+}
+
+int store_agent_activity_reset(struct store *st, uint64_t now_ms)
+{
+	return st ? st->ops->agent_activity_reset(st, now_ms) : EINVAL;
+}
+
 int store_activity_add(struct store *st, const struct agent_transition *tr,
 		       const char *actor)
 {
@@ -196,4 +207,96 @@ int store_event_prune(struct store *st, uint64_t before_ms, uint64_t *removed)
 int store_event_bounds(struct store *st, uint64_t *first, uint64_t *last)
 {
 	return st ? st->ops->event_bounds(st, first, last) : EINVAL;
+}
+
+int store_call_put(struct store *st, struct call_record *c)
+{
+	return st ? st->ops->call_put(st, c) : EINVAL;
+}
+
+int store_call_get(struct store *st, const char *id, struct call_record *c)
+{
+	return st ? st->ops->call_get(st, id, c) : EINVAL;
+}
+
+int store_call_list(struct store *st, const struct store_call_filter *f,
+		    uint64_t before, size_t limit, store_call_h *h, void *arg)
+{
+	return st ? st->ops->call_list(st, f, before, limit, h, arg) : EINVAL;
+}
+
+int store_call_end_stale(struct store *st, uint64_t now_ms, size_t *n)
+{
+	return st ? st->ops->call_end_stale(st, now_ms, n) : EINVAL;
+}
+
+int store_registration_put(struct store *st, const struct registration *r)
+{
+	return st ? st->ops->registration_put(st, r) : EINVAL;
+}
+
+int store_registration_delete(struct store *st, uint64_t agent_id,
+			      const char *contact)
+{
+	return st ? st->ops->registration_delete(st, agent_id, contact) :
+		EINVAL;
+}
+
+int store_registration_list(struct store *st, uint64_t agent_id,
+			    store_registration_h *h, void *arg)
+{
+	return st ? st->ops->registration_list(st, agent_id, h, arg) : EINVAL;
+}
+
+int store_trunk_create(struct store *st, const struct trunk *t)
+{
+	return st ? st->ops->trunk_create(st, t) : EINVAL;
+}
+
+int store_trunk_update(struct store *st, const struct trunk *t)
+{
+	return st ? st->ops->trunk_update(st, t) : EINVAL;
+}
+
+int store_trunk_delete(struct store *st, const char *id)
+{
+	return st ? st->ops->trunk_delete(st, id) : EINVAL;
+}
+
+int store_trunk_get(struct store *st, const char *id, struct trunk *t)
+{
+	return st ? st->ops->trunk_get(st, id, t) : EINVAL;
+}
+
+int store_trunk_list(struct store *st, const char *after_id, size_t limit,
+		     store_trunk_h *h, void *arg)
+{
+	return st ? st->ops->trunk_list(st, after_id, limit, h, arg) : EINVAL;
+}
+
+int store_did_create(struct store *st, const struct did *d)
+{
+	return st ? st->ops->did_create(st, d) : EINVAL;
+}
+
+int store_did_update(struct store *st, const struct did *d)
+{
+	return st ? st->ops->did_update(st, d) : EINVAL;
+}
+
+int store_did_delete(struct store *st, const char *number)
+{
+	return st ? st->ops->did_delete(st, number) : EINVAL;
+}
+
+int store_did_get(struct store *st, const char *number, struct did *d)
+{
+	return st ? st->ops->did_get(st, number, d) : EINVAL;
+}
+
+int store_did_list(struct store *st, const char *after_number, size_t limit,
+		   store_did_h *h, void *arg)
+{
+	return st ? st->ops->did_list(st, after_number, limit, h, arg) :
+		EINVAL;
 }

@@ -32,6 +32,9 @@ struct store_ops {
 			   store_agent_h *h, void *arg);
 	int  (*agent_state_save)(struct store *st, uint64_t id,
 				 const struct agent_state *s);
+	int  (*agent_get_by_extension)(struct store *st, const char *ext,
+				       struct agent *a);
+	int  (*agent_activity_reset)(struct store *st, uint64_t now_ms);
 
 	int  (*activity_add)(struct store *st,
 			     const struct agent_transition *tr,
@@ -66,6 +69,34 @@ struct store_ops {
 			    uint64_t *removed);
 	int  (*event_bounds)(struct store *st, uint64_t *first,
 			     uint64_t *last);
+
+	int  (*call_put)(struct store *st, struct call_record *c);
+	int  (*call_get)(struct store *st, const char *id,
+			 struct call_record *c);
+	int  (*call_list)(struct store *st, const struct store_call_filter *f,
+			  uint64_t before, size_t limit, store_call_h *h,
+			  void *arg);
+	int  (*call_end_stale)(struct store *st, uint64_t now_ms, size_t *n);
+
+	int  (*registration_put)(struct store *st,
+				 const struct registration *r);
+	int  (*registration_delete)(struct store *st, uint64_t agent_id,
+				    const char *contact);
+	int  (*registration_list)(struct store *st, uint64_t agent_id,
+				  store_registration_h *h, void *arg);
+
+	int  (*trunk_create)(struct store *st, const struct trunk *t);
+	int  (*trunk_update)(struct store *st, const struct trunk *t);
+	int  (*trunk_delete)(struct store *st, const char *id);
+	int  (*trunk_get)(struct store *st, const char *id, struct trunk *t);
+	int  (*trunk_list)(struct store *st, const char *after_id,
+			   size_t limit, store_trunk_h *h, void *arg);
+	int  (*did_create)(struct store *st, const struct did *d);
+	int  (*did_update)(struct store *st, const struct did *d);
+	int  (*did_delete)(struct store *st, const char *number);
+	int  (*did_get)(struct store *st, const char *number, struct did *d);
+	int  (*did_list)(struct store *st, const char *after_number,
+			 size_t limit, store_did_h *h, void *arg);
 };
 
 /* The head of every backend's handle: its first member, so the backend
