@@ -29,6 +29,21 @@
 #define EV_QUEUE_MEMBER_ADDED   "queue.member_added"
 #define EV_QUEUE_MEMBER_UPDATED "queue.member_updated"
 #define EV_QUEUE_MEMBER_REMOVED "queue.member_removed"
+#define EV_TRUNK_CREATED        "trunk.created"
+#define EV_TRUNK_UPDATED        "trunk.updated"
+#define EV_TRUNK_DELETED        "trunk.deleted"
+#define EV_DID_CREATED          "did.created"
+#define EV_DID_UPDATED          "did.updated"
+#define EV_DID_DELETED          "did.deleted"
+/* Telephony (SIP on) */
+#define EV_AGENT_REGISTERED     "agent.registered"
+#define EV_AGENT_UNREGISTERED   "agent.unregistered"
+#define EV_CALL_CREATED         "call.created"
+#define EV_CALL_RINGING         "call.ringing"
+#define EV_CALL_ANSWERED        "call.answered"
+#define EV_CALL_HELD            "call.held"
+#define EV_CALL_RESUMED         "call.resumed"
+#define EV_CALL_ENDED           "call.ended"
 
 /** Does topic match one subscription pattern? Patterns: exact
  *  ("queue:sales"), "*" (everything), or a prefix ending in '*'

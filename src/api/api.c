@@ -12,7 +12,8 @@
 
 static const struct rest_route *const tablev[] = {
 	rest_misc_routes, rest_agent_routes, rest_queue_routes,
-	rest_event_routes,
+	rest_event_routes, rest_call_routes, rest_trunk_routes,
+	rest_did_routes,
 };
 
 /* Match path against a template segment by segment; {x} segments are
@@ -168,6 +169,21 @@ int api_alloc(struct api **apip, const struct config *cfg,
 	else
 		*apip = api;
 	return err;
+}
+
+/**
+ * Connect the calls and trunks endpoints to telephony. tel is copied;
+ * its arg must outlive the api (or the next call). NULL (or hooks left
+ * NULL) disconnects: POST /api/v1/calls... answer 503 sip_disabled.
+ */
+void api_set_telephony(struct api *api, const struct api_telephony *tel)
+{
+	if (!api)
+		return;
+	if (tel)
+		api->tel = *tel;
+	else
+		memset(&api->tel, 0, sizeof(api->tel));
 }
 
 int api_local(const struct api *api, struct sa *laddr)

@@ -23,6 +23,101 @@ json_t *rest_time_json(uint64_t ms)
 	return json_string(buf);
 }
 
+/* n decimal digits at s into *v; false if one is not a digit */
+static bool digits(const char *s, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian) */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int month_days(int y, int m)
+{
+	static const int dv[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+				   30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : dv[m - 1];
+}
+
+/* "Z", "z" or "+hh:mm"/"-hh:mm" ending the string: offset in minutes */
+static int parse_offset(const char *s, int *min)
+{
+	int hh, mm;
+
+	if ((s[0] == 'Z' || s[0] == 'z') && !s[1]) {
+		*min = 0;
+		return 0;
+	}
+	if ((s[0] != '+' && s[0] != '-') || !digits(s + 1, 2, &hh) ||
+	    s[3] != ':' || !digits(s + 4, 2, &mm) || s[6] || hh > 23 ||
+	    mm > 59)
+		return EINVAL;
+	*min = (s[0] == '-' ? -1 : 1) * (hh * 60 + mm);
+	return 0;
+}
+
+/**
+ * Parse an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, an optional fraction
+ * (any number of digits; milliseconds are kept, the rest truncated) and
+ * "Z" or a numeric offset. Years 1970..9999; a leap second (:60) counts
+ * as the next second. Returns 0 with *ms set, or EINVAL (malformed, out
+ * of range, or before the epoch).
+ */
+int rest_time_parse(const char *s, uint64_t *ms)
+{
+	int y, mo, d, h, mi, sec, frac = 0, off;
+	int64_t t;
+
+	if (!s || strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' ||
+	    !digits(s + 5, 2, &mo) || s[7] != '-' || !digits(s + 8, 2, &d) ||
+	    (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    !digits(s + 17, 2, &sec))
+		return EINVAL;
+	s += 19;
+	if (*s == '.') {
+		int n = 0;
+
+		while (s[1 + n] >= '0' && s[1 + n] <= '9') {
+			if (n < 3)
+				frac = frac * 10 + (s[1 + n] - '0');
+			++n;
+		}
+		if (!n)
+			return EINVAL;
+		for (int i = n; i < 3; i++)
+			frac *= 10;
+		s += 1 + n;
+	}
+	if (parse_offset(s, &off) || y < 1970 || mo < 1 || mo > 12 ||
+	    d < 1 || d > month_days(y, mo) || h > 23 || mi > 59 || sec > 60)
+		return EINVAL;
+
+	t = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi - off) * 60 + sec;
+	if (t < 0)
+		return EINVAL;
+	*ms = (uint64_t)t * 1000 + (uint64_t)frac;
+	return 0;
+}
+
 void rest_reply_raw(struct rest_req *r, uint16_t status, const char *json,
 		    size_t len)
 {
@@ -180,6 +275,21 @@ int rest_query(struct rest_req *r, const char *name, char *out,
 		return EPROTO;
 	}
 	return err;
+}
+
+int rest_query_time(struct rest_req *r, const char *name, uint64_t *ms)
+{
+	char val[64];
+	int err = rest_query(r, name, val, sizeof(val));
+
+	if (err)
+		return err;
+	if (rest_time_parse(val, ms)) {
+		rest_error(r, 400, "invalid_query", name, "%s must be an RFC "
+			   "3339 time, e.g. 2026-11-21T08:00:00.000Z", name);
+		return EPROTO;
+	}
+	return 0;
 }
 
 int rest_page(struct rest_req *r, size_t *limit, char *cursor,

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <jansson.h>
+#include <hotline/api.h>
 #include <hotline/hreq.h>
 #include <hotline/clock.h>
 #include <hotline/event.h>
@@ -15,7 +16,6 @@ struct config;
 struct store;
 struct bus;
 struct stream;
-struct agent;
 struct queue;
 struct queue_member;
 
@@ -27,6 +27,7 @@ struct api {
 	struct bus *bus;            /* borrowed */
 	struct hsrv *srv;           /* owned */
 	struct stream *stream;      /* owned */
+	struct api_telephony tel;   /* copied; hooks NULL while SIP is off */
 	uint8_t token_hash[32];
 };
 
@@ -55,6 +56,9 @@ extern const struct rest_route rest_agent_routes[];
 extern const struct rest_route rest_queue_routes[];
 extern const struct rest_route rest_event_routes[];
 extern const struct rest_route rest_misc_routes[];
+extern const struct rest_route rest_call_routes[];
+extern const struct rest_route rest_trunk_routes[];
+extern const struct rest_route rest_did_routes[];
 
 /* Replies: each sends exactly one response. Bodies are stolen. */
 void rest_reply_json(struct rest_req *r, uint16_t status, json_t *body,
@@ -111,6 +115,14 @@ json_t *rest_page_json(json_t *items, const char *next);
 /** RFC 3339 text for ms since the epoch, as a new JSON string. */
 json_t *rest_time_json(uint64_t ms);
 
+/** Parse an RFC 3339 date-time ("2026-11-21T08:00:00.123Z", any offset,
+ *  fraction optional) into ms since the epoch. 0 or EINVAL. */
+int rest_time_parse(const char *s, uint64_t *ms);
+
+/** Query parameter name as an RFC 3339 time: 0, ENOENT (absent), or
+ *  EPROTO after a 400 invalid_query reply. */
+int rest_query_time(struct rest_req *r, const char *name, uint64_t *ms);
+
 /* Topic patterns from ?topics=a,b* (default "*"), shared by the event
  * history and the stream. */
 #define REST_PATTERNS_MAX 64
@@ -126,9 +138,8 @@ bool rest_patterns_match(const struct rest_patterns *p,
 /** ?since= (or its alias ?cursor=), default 0; EPROTO after a 400. */
 int rest_since(struct rest_req *r, uint64_t *since);
 
-/* Representations shared by REST replies and events */
-json_t *rest_agent_json(const struct agent *a);
-json_t *rest_agent_state_json(const struct agent *a);
+/* Representations shared by REST replies and events (agents: agent_json.h,
+ * calls: call_json() in call.h) */
 json_t *rest_queue_json(const struct queue *q);
 json_t *rest_member_json(const struct queue_member *m);
 

@@ -4,6 +4,9 @@
 #include <string.h>
 #include <hotline/libre.h>
 #include <hotline/agent.h>
+#include <hotline/agent_json.h>
+#include <hotline/agent_ops.h>
+#include <hotline/bus.h>
 #include <hotline/config.h>
 #include <hotline/event.h>
 #include <hotline/store.h>
@@ -22,40 +25,59 @@ static const struct jdec_field state_fields[] = {
 	{"reason", JDEC_STRING, false, 1, AGENT_REASON_MAX - 1, 0, 0},
 };
 
-json_t *rest_agent_state_json(const struct agent *a)
+/* Live SIP registrations of one agent, gathered from the store */
+struct regs {
+	json_t *items;
+	uint64_t now_ms;
+};
+
+static int add_registration(const struct registration *g, void *arg)
 {
-	const struct agent_state *st = &a->st;
-	json_t *act = json_object();
+	struct regs *rg = arg;
 
-	for (int ch = 0; ch < AGENT_CH_COUNT; ch++)
-		json_object_set_new(act, agent_channel_name(ch),
-			json_string(agent_activity_name(st->activity[ch])));
-
-	return json_pack("{s:s,s:o,s:o,s:o}",
-			 "status", agent_status_name(st),
-			 "reason", st->reason[0] ? json_string(st->reason) :
-						   json_null(),
-			 "since", rest_time_json(st->status_since_ms),
-			 "activity", act);
+	if (g->expires_ms <= rg->now_ms)   /* expired, not yet purged */
+		return 0;
+	return json_array_append_new(rg->items, json_pack(
+		"{s:s,s:s,s:s,s:s,s:o}", "contact", g->contact,
+		"source", g->source, "transport", g->transport,
+		"user_agent", g->user_agent,
+		"expires_at", rest_time_json(g->expires_ms))) ? ENOMEM : 0;
 }
 
-json_t *rest_agent_json(const struct agent *a)
+/* The live registrations of agent id as a JSON array; NULL on a store
+ * error (logged by the store) or ENOMEM. */
+static json_t *registrations_json(struct rest_req *r, uint64_t id)
 {
-	json_t *skills = json_object(), *cap = json_object();
+	struct regs rg = {.items = json_array(), .now_ms = clock_now_ms()};
 
-	for (size_t i = 0; i < a->skillc; i++)
-		json_object_set_new(skills, a->skillv[i].name,
-				    json_integer(a->skillv[i].level));
-	for (int ch = 0; ch < AGENT_CH_COUNT; ch++)
-		json_object_set_new(cap, agent_channel_name(ch),
-				    json_integer(a->capacity[ch]));
+	if (!rg.items || store_registration_list(r->api->st, id,
+						 add_registration, &rg)) {
+		json_decref(rg.items);
+		return NULL;
+	}
+	return rg.items;
+}
 
-	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o}",
-			 "id", (json_int_t)a->id, "name", a->name,
-			 "extension", a->extension, "skills", skills,
-			 "capacity", cap, "state", rest_agent_state_json(a),
-			 "created_at", rest_time_json(a->created_ms),
-			 "updated_at", rest_time_json(a->updated_ms));
+/**
+ * The agent as REST replies and agent.created/updated events show it: the
+ * core representation (agent_json) plus "registrations" (the phones
+ * registered now) and "registered". One indexed store query per agent,
+ * so a page of the list costs one query per agent on the page.
+ * NULL on a store error or ENOMEM.
+ */
+static json_t *agent_rep(struct rest_req *r, const struct agent *a)
+{
+	json_t *o = agent_json(a), *regs = registrations_json(r, a->id);
+
+	if (!o || !regs) {
+		json_decref(o);
+		json_decref(regs);
+		return NULL;
+	}
+	json_object_set_new(o, "registrations", regs);
+	json_object_set_new(o, "registered",
+			    json_boolean(json_array_size(regs) > 0));
+	return o;
 }
 
 static void agent_topic(char *buf, size_t sz, uint64_t id)
@@ -173,6 +195,25 @@ static void reply_write_error(struct rest_req *r, int err,
 		rest_error_store(r, err, "agent", "conflict");
 }
 
+/* Publish type with the agent's representation as data, then reply with
+ * the same representation. The write is done: should the registrations
+ * not be readable, the event still goes out (without them) and the reply
+ * is a 500. */
+static void publish_and_reply(struct rest_req *r, const char *type,
+			      const struct agent *a, uint64_t at_ms,
+			      uint16_t status, const char *location)
+{
+	json_t *rep = agent_rep(r, a);
+
+	if (!rep) {
+		publish_agent(r, type, a, at_ms, agent_json(a));
+		rest_error(r, 500, "internal", NULL, "storage error");
+		return;
+	}
+	publish_agent(r, type, a, at_ms, json_incref(rep));
+	rest_reply_json(r, status, rep, location);
+}
+
 static void agents_create(struct rest_req *r)
 {
 	struct jdec_error e;
@@ -198,19 +239,29 @@ static void agents_create(struct rest_req *r)
 		reply_write_error(r, err, &a);
 		return;
 	}
-	publish_agent(r, EV_AGENT_CREATED, &a, a.created_ms,
-		      rest_agent_json(&a));
 	re_snprintf(loc, sizeof(loc), "/api/v1/agents/%llu",
 		    (unsigned long long)a.id);
-	rest_reply_json(r, 201, rest_agent_json(&a), loc);
+	publish_and_reply(r, EV_AGENT_CREATED, &a, a.created_ms, 201, loc);
 }
+
+struct list_ctx {
+	struct rest_page_ctx pc;
+	struct rest_req *r;
+};
 
 static int list_agent(const struct agent *a, void *arg)
 {
+	struct list_ctx *lc = arg;
 	char cursor[24];
+	json_t *rep;
 
+	if (lc->pc.n == lc->pc.limit)   /* the extra row: no query for it */
+		return REST_PAGE_MORE;
+	rep = agent_rep(lc->r, a);
+	if (!rep)
+		return EIO;
 	re_snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)a->id);
-	return rest_page_add(arg, rest_agent_json(a), cursor);
+	return rest_page_add(&lc->pc, rep, cursor);
 }
 
 static int cursor_id(struct rest_req *r, const char *cursor, uint64_t *id)
@@ -231,26 +282,25 @@ static int cursor_id(struct rest_req *r, const char *cursor, uint64_t *id)
 
 static void agents_list(struct rest_req *r)
 {
-	struct rest_page_ctx lc = {.items = json_array()};
+	struct list_ctx lc = {.pc = {.items = json_array()}, .r = r};
 	char cursor[32];
 	uint64_t after;
 	int err;
 
-	if (rest_page(r, &lc.limit, cursor, sizeof(cursor)) ||
+	if (rest_page(r, &lc.pc.limit, cursor, sizeof(cursor)) ||
 	    cursor_id(r, cursor, &after)) {
-		json_decref(lc.items);
+		json_decref(lc.pc.items);
 		return;
 	}
-	err = store_agent_list(r->api->st, after, lc.limit + 1, list_agent,
-			       &lc);
+	err = store_agent_list(r->api->st, after, lc.pc.limit + 1,
+			       list_agent, &lc);
 	if (err && err != REST_PAGE_MORE) {
-		json_decref(lc.items);
+		json_decref(lc.pc.items);
 		rest_error_store(r, err, "agents", "conflict");
 		return;
 	}
-	rest_reply_json(r, 200, rest_page_json(lc.items,
-					       err == REST_PAGE_MORE ? lc.next : NULL),
-			NULL);
+	rest_reply_json(r, 200, rest_page_json(lc.pc.items,
+			err == REST_PAGE_MORE ? lc.pc.next : NULL), NULL);
 }
 
 /* Load path parameter 0 as an agent; replies 404 when there is none. */
@@ -272,7 +322,7 @@ static void agents_get(struct rest_req *r)
 	struct agent a;
 
 	if (!load_agent(r, &a))
-		rest_reply_json(r, 200, rest_agent_json(&a), NULL);
+		rest_reply_json(r, 200, agent_rep(r, &a), NULL);
 }
 
 static void agents_patch(struct rest_req *r)
@@ -299,14 +349,31 @@ static void agents_patch(struct rest_req *r)
 		reply_write_error(r, err, &a);
 		return;
 	}
-	publish_agent(r, EV_AGENT_UPDATED, &a, a.updated_ms,
-		      rest_agent_json(&a));
-	rest_reply_json(r, 200, rest_agent_json(&a), NULL);
+	publish_and_reply(r, EV_AGENT_UPDATED, &a, a.updated_ms, 200, NULL);
+}
+
+/* After a delete (which cascades to the bindings): agent.unregistered
+ * with reason "deleted" for each phone that was registered (regs stolen),
+ * so desks and wallboards see the phones go. */
+static void registrations_removed(struct rest_req *r, const struct agent *a,
+				  json_t *regs)
+{
+	uint64_t now = clock_now_ms();
+	json_t *g;
+	size_t i;
+
+	json_array_foreach(regs, i, g) {
+		publish_agent(r, EV_AGENT_UNREGISTERED, a, now, json_pack(
+			"{s:I,s:O,s:s}", "agent_id", (json_int_t)a->id,
+			"contact", json_object_get(g, "contact"),
+			"reason", "deleted"));
+	}
+	json_decref(regs);
 }
 
 static void agents_delete(struct rest_req *r)
 {
-	json_t *members;
+	json_t *members, *regs;
 	struct agent a;
 	int err;
 
@@ -319,58 +386,19 @@ static void agents_delete(struct rest_req *r)
 		return;
 	}
 	members = rest_members_of(r, NULL, a.id);
+	regs = registrations_json(r, a.id);
 	err = store_agent_delete(r->api->st, a.id);
 	if (err) {
 		json_decref(members);
+		json_decref(regs);
 		rest_error_store(r, err, "agent", "conflict");
 		return;
 	}
 	rest_members_removed(r, members);
+	registrations_removed(r, &a, regs);
 	publish_agent(r, EV_AGENT_DELETED, &a, clock_now_ms(),
 		      json_pack("{s:I}", "id", (json_int_t)a.id));
 	rest_reply_empty(r, 204);
-}
-
-/* Topics of a state change: the agent and each of its queues, so a queue
- * wallboard sees its agents. */
-struct topics {
-	char bufv[EVENT_TOPICS_MAX][EVENT_TOPIC_MAX];
-	const char *v[EVENT_TOPICS_MAX];
-	size_t n;
-};
-
-static int add_queue_topic(const struct queue_member *m, void *arg)
-{
-	struct topics *t = arg;
-
-	if (t->n == EVENT_TOPICS_MAX)
-		return 1;
-	re_snprintf(t->bufv[t->n], EVENT_TOPIC_MAX, "queue:%s", m->queue_id);
-	t->v[t->n] = t->bufv[t->n];
-	++t->n;
-	return 0;
-}
-
-static void publish_transition(struct rest_req *r, const struct agent *a,
-			       const struct agent_transition *tr)
-{
-	struct topics t = {.n = 1};
-	json_t *data;
-
-	agent_topic(t.bufv[0], EVENT_TOPIC_MAX, a->id);
-	t.v[0] = t.bufv[0];
-	(void)store_member_list_agent(r->api->st, a->id, add_queue_topic, &t);
-
-	data = json_pack("{s:I,s:s,s:n,s:s,s:s,s:o,s:s,s:o}",
-			 "agent_id", (json_int_t)a->id,
-			 "action", agent_action_name(tr->action),
-			 "channel",
-			 "from", tr->from, "to", tr->to,
-			 "reason", tr->reason[0] ? json_string(tr->reason) :
-						   json_null(),
-			 "actor", r->actor,
-			 "state", rest_agent_state_json(a));
-	rest_publish(r, EV_AGENT_STATE_CHANGED, t.v, t.n, tr->at_ms, data);
 }
 
 /* Check action and reason before the state machine sees them. */
@@ -405,28 +433,8 @@ static int check_action(struct rest_req *r, json_t *obj,
 	return 0;
 }
 
-static int save_transition(struct rest_req *r, const struct agent *a,
-			   const struct agent_transition *tr)
-{
-	struct store *st = r->api->st;
-	int err;
-
-	err = store_begin(st);
-	if (err)
-		return err;
-	err = store_agent_state_save(st, a->id, &a->st);
-	if (!err)
-		err = store_activity_add(st, tr, r->actor);
-	if (err) {
-		store_rollback(st);
-		return err;
-	}
-	return store_commit(st);
-}
-
 static void agents_state(struct rest_req *r)
 {
-	struct agent_transition tr;
 	enum agent_verdict v;
 	enum agent_action act;
 	const char *reason;
@@ -443,24 +451,23 @@ static void agents_state(struct rest_req *r)
 		json_decref(obj);
 		return;
 	}
-	v = agent_apply(&a.st, act, AGENT_CH_VOICE, reason, clock_now_ms(),
-			&tr);
+	err = agent_ops_apply(r->api->st, r->api->bus, a.id, act,
+			      AGENT_CH_VOICE, reason, r->actor,
+			      clock_now_ms(), &a, &v);
 	json_decref(obj);
+	if (err) {
+		rest_error_store(r, err, "agent", "conflict");
+		return;
+	}
 	if (v != AGENT_OK) {
 		rest_error(r, 409, agent_verdict_code(v), NULL, "agent %llu: "
 			   "%s", (unsigned long long)a.id,
 			   agent_verdict_message(v));
 		return;
 	}
-	tr.agent_id = a.id;
-	err = save_transition(r, &a, &tr);
-	if (err) {
-		rest_error_store(r, err, "agent", "conflict");
-		return;
-	}
-	publish_transition(r, &a, &tr);
+	(void)bus_flush(r->api->bus);   /* durable before the reply */
 	rest_reply_json(r, 200, json_pack("{s:o}", "state",
-					  rest_agent_state_json(&a)), NULL);
+					  agent_state_json(&a.st)), NULL);
 }
 
 static int list_activity(const struct store_activity *act, void *arg)

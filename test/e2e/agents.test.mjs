@@ -3,9 +3,12 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import {
 	startDaemon, assertError, agentAction, TS_RE,
 } from './lib/daemon.mjs';
+import { openStream } from './lib/ws.mjs';
 
 let d;
 let api;
@@ -30,7 +33,10 @@ function body(over = {}) {
 
 function assertAgentShape(a) {
 	assert.deepEqual(Object.keys(a).sort(),
-		['capacity', 'created_at', 'extension', 'id', 'name', 'skills', 'state', 'updated_at']);
+		['capacity', 'created_at', 'extension', 'id', 'name', 'registered', 'registrations',
+			'skills', 'state', 'updated_at']);
+	assert.ok(Array.isArray(a.registrations), 'registrations is an array');
+	assert.equal(a.registered, a.registrations.length > 0, 'registered = some live registration');
 	assert.ok(Number.isInteger(a.id) && a.id > 0, `id ${a.id}`);
 	assert.equal(typeof a.name, 'string');
 	assert.equal(typeof a.extension, 'string');
@@ -221,6 +227,72 @@ test('no response ever carried a password or an HA1', async () => {
 		assert.ok(!/\b[0-9a-f]{32}\b/.test(r.text), `something like an HA1 in ${r.method} ${r.path}: ${r.text}`);
 	}
 });
+
+const sqlite3 = (() => {
+	try {
+		execFileSync('sqlite3', ['-version'], { stdio: 'ignore' });
+		return true;
+	} catch {
+		return false;
+	}
+})();
+
+test('registered phones show in the agent (expired bindings do not); deleting the agent unregisters them',
+	{ skip: sqlite3 ? false : 'needs the sqlite3 command line tool' }, async () => {
+		const [a, b, c] = [created[0], created[1], created[2]];
+		const now = Date.now();
+		const live = now + 3600000;
+		// White-box: bindings are written by the SIP registrar, which this
+		// daemon does not run; rows put straight into its database (WAL:
+		// safe while it runs) stand in for REGISTERs.
+		const rows = [
+			[a.id, 'sip:a@127.0.0.1:5062;transport=udp', '127.0.0.1:5062', 'udp', 'baresip', live],
+			[a.id, 'sip:a@127.0.0.1:5064', '127.0.0.1:5064', 'udp', 'old phone', now - 1000],
+			[a.id, 'sip:a@127.0.0.1:5066;transport=tcp', '127.0.0.1:40000', 'tcp', 'desk', live + 1000],
+			[b.id, 'sip:b@127.0.0.1:5070', '127.0.0.1:5070', 'udp', 'ua', now - 1],
+		];
+		const sql = rows.map(([id, contact, src, tp, ua, exp]) => 'INSERT INTO registrations (agent_id, contact, ' +
+			'call_id, cseq, source, transport, user_agent, expires_at, updated_at) VALUES ' +
+			`(${id}, '${contact}', 'cid-${exp}', 1, '${src}', '${tp}', '${ua}', ${exp}, ${now});`).join('\n');
+		execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(d.dataDir, 'hotline.db'), sql]);
+
+		const ga = await api.get(`/api/v1/agents/${a.id}`);
+		assert.equal(ga.status, 200, ga.text);
+		assertAgentShape(ga.body);
+		assert.equal(ga.body.registered, true);
+		assert.deepEqual(ga.body.registrations, [
+			{ contact: 'sip:a@127.0.0.1:5062;transport=udp', source: '127.0.0.1:5062', transport: 'udp',
+				user_agent: 'baresip', expires_at: new Date(live).toISOString() },
+			{ contact: 'sip:a@127.0.0.1:5066;transport=tcp', source: '127.0.0.1:40000', transport: 'tcp',
+				user_agent: 'desk', expires_at: new Date(live + 1000).toISOString() },
+		], 'the live bindings, not the expired one');
+		const gb = await api.get(`/api/v1/agents/${b.id}`);
+		assert.deepEqual([gb.body.registered, gb.body.registrations], [false, []], 'only an expired binding');
+
+		const list = await api.all('/api/v1/agents', { limit: 2 });
+		const byId = Object.fromEntries(list.map((x) => [x.id, x]));
+		assert.deepEqual(byId[a.id], ga.body, 'the list shows the same registrations');
+		assert.equal(byId[b.id].registered, false);
+		assert.equal(byId[c.id].registered, false);
+
+		const s = await openStream(d, { topics: `agent:${a.id}` });
+		try {
+			assert.equal((await api.del(`/api/v1/agents/${a.id}`)).status, 204);
+			await s.waitFor((m) => m.type === 'agent.deleted');
+			assert.deepEqual(s.events.map((e) => [e.type, e.topics, e.data]), [
+				['agent.unregistered', [`agent:${a.id}`],
+					{ agent_id: a.id, contact: 'sip:a@127.0.0.1:5062;transport=udp', reason: 'deleted' }],
+				['agent.unregistered', [`agent:${a.id}`],
+					{ agent_id: a.id, contact: 'sip:a@127.0.0.1:5066;transport=tcp', reason: 'deleted' }],
+				['agent.deleted', [`agent:${a.id}`], { id: a.id }],
+			]);
+		} finally {
+			await s.close();
+		}
+		const left = execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(d.dataDir, 'hotline.db'),
+			`SELECT count(*) FROM registrations WHERE agent_id = ${a.id};`]).toString().trim();
+		assert.equal(left, '0', 'the bindings went with the agent');
+	});
 
 test('daemon shuts down cleanly', async () => {
 	await d.stop();

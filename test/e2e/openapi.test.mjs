@@ -129,6 +129,29 @@ test('real responses match the documented status codes and schemas', async (t) =
 	await api.put(`/api/v1/queues/docs/members/${a.id}`, { position: 3 });
 	await api.put('/api/v1/queues/docs/members/999', {});
 	await api.get('/api/v1/queues/docs/members');
+	await api.get('/api/v1/calls');
+	await api.get('/api/v1/calls?state=active&direction=inbound&since=2020-01-01T00:00:00Z&limit=5');
+	await api.get('/api/v1/calls?state=nope');
+	await api.get('/api/v1/calls/0123456789abcdef0123456789abcdef');
+	await api.post('/api/v1/calls', { agent_id: b.id, to: '901' });
+	await api.post('/api/v1/calls', { agent_id: b.id, to: 'no spaces' });
+	await api.post('/api/v1/calls', { to: '901' });
+	await api.post('/api/v1/calls/0123456789abcdef0123456789abcdef/hangup');
+	await api.post('/api/v1/trunks', { id: 'gw1', name: 'Gateway', host: '127.0.0.1:5090', username: 'u', password: 'p-secret', register: true });
+	await api.post('/api/v1/trunks', { id: 'gw1', name: 'Gateway', host: '127.0.0.1' });
+	await api.post('/api/v1/trunks', { id: 'gw2', name: 'Gateway', host: 'bad host' });
+	await api.get('/api/v1/trunks');
+	await api.get('/api/v1/trunks/gw1');
+	await api.get('/api/v1/trunks/none');
+	await api.patch('/api/v1/trunks/gw1', { prefix: '00', strip: 2, prepend: '+' });
+	await api.post('/api/v1/dids', { number: '+4930100', name: 'Doc line', target: '901', trunk_id: 'gw1' });
+	await api.post('/api/v1/dids', { number: '+4930100', name: 'Doc line', target: '901' });
+	await api.post('/api/v1/dids', { number: '4930101', name: 'Doc line', target: '901', trunk_id: 'nope' });
+	await api.get('/api/v1/dids');
+	await api.get('/api/v1/dids/+4930100');
+	await api.patch('/api/v1/dids/+4930100', { trunk_id: null });
+	await api.del('/api/v1/dids/+4930100');
+	await api.del('/api/v1/trunks/gw1');
 	await api.post('/api/v1/events', { type: 'custom.doc', topics: ['doc'], data: { x: 1 } });
 	await api.post('/api/v1/events', { events: [{ type: 'custom.doc', topics: ['doc'] }, { type: 'custom.doc2', topics: ['doc', 'agent:1'] }] });
 	await api.post('/api/v1/events', { type: 'nope', topics: ['doc'] });
@@ -181,6 +204,6 @@ test('real responses match the documented status codes and schemas', async (t) =
 	await stream.close();
 	await d.stop();
 	assert.deepEqual(problems, []);
-	for (const s of [200, 201, 202, 204, 400, 401, 404, 409, 413, 415, 422, 426])
+	for (const s of [200, 201, 202, 204, 400, 401, 404, 409, 413, 415, 422, 426, 503])
 		assert.ok(seenStatus.has(s), `the session produced a ${s}`);
 });

@@ -1,0 +1,56 @@
+/** @file core/call_json.c  JSON representation of a call record (no I/O) */
+#include <jansson.h>
+#include <hotline/call.h>
+#include <hotline/event.h>
+
+/* RFC 3339 text, or null for 0 (the phase did not happen) */
+static json_t *time_or_null(uint64_t ms)
+{
+	char buf[25];
+
+	if (!ms)
+		return json_null();
+	event_time_format(buf, ms);
+	return json_string(buf);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+/**
+ * The call record as the API and the call.* events show it:
+ * id, direction, state, from, to, did, trunk_id, agent_id, created_at,
+ * ringing_at, answered_at, ended_at, ring_duration_ms, talk_duration_ms,
+ * hangup_cause, hangup_by, sip_status, held. Empty strings, zero ids,
+ * zero times and "none" causes are null. Durations of a phase still
+ * running count up to now_ms.
+ *
+ * @return A new reference, NULL on ENOMEM (or a string that is not UTF-8:
+ *         the B2BUA keeps party names as it parsed them from SIP).
+ */
+json_t *call_json(const struct call_record *c, uint64_t now_ms)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,"
+			 "s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:b}",
+		"id", c->id,
+		"direction", call_direction_name(c->direction),
+		"state", call_state_name(c->state),
+		"from", c->from, "to", c->to,
+		"did", str_or_null(c->did),
+		"trunk_id", str_or_null(c->trunk_id),
+		"agent_id", c->agent_id ? json_integer((json_int_t)c->agent_id)
+					: json_null(),
+		"created_at", time_or_null(c->created_ms),
+		"ringing_at", time_or_null(c->ringing_ms),
+		"answered_at", time_or_null(c->answered_ms),
+		"ended_at", time_or_null(c->ended_ms),
+		"ring_duration_ms", (json_int_t)call_ring_ms(c, now_ms),
+		"talk_duration_ms", (json_int_t)call_talk_ms(c, now_ms),
+		"hangup_cause", str_or_null(call_cause_name(c->cause)),
+		"hangup_by", str_or_null(call_party_name(c->hangup_by)),
+		"sip_status", c->sip_status ? json_integer(c->sip_status)
+					    : json_null(),
+		"held", c->state == CALL_HELD);
+}
