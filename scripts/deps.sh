@@ -10,7 +10,7 @@ curl wrk procps"
 
 # Test/bench extras (node runs the end-to-end tests).
 case "${1:-}" in
-test) PKGS="$PKGS nodejs npm sqlite3 valgrind" ;;
+test) PKGS="$PKGS nodejs npm sqlite3 valgrind sip-tester baresip-core" ;;
 esac
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

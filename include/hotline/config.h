@@ -8,6 +8,7 @@
 #include <hotline/log.h>
 
 #define CONFIG_REASONS_MAX 32
+#define CONFIG_SIP_LISTEN_MAX 8
 
 /* Every key is documented in README.md ("Configuration"). */
 struct config {
@@ -24,6 +25,20 @@ struct config {
 	size_t ws_max_message;
 	size_t ws_send_buffer;
 	uint32_t ws_ping_interval_s;
+
+	/* Telephony */
+	char sip_listenv[CONFIG_SIP_LISTEN_MAX][64];  /* ADDR:PORT, UDP+TCP */
+	size_t sip_listenc;            /* 0 = SIP off */
+	char rtp_address[64];          /* media IP; "" = first SIP address */
+	uint16_t rtp_port_min, rtp_port_max;   /* even..odd, inclusive */
+	uint32_t rtp_timeout_s;        /* no media this long ends a call */
+	uint32_t sip_ring_timeout_s;   /* unanswered agent legs give up */
+	uint32_t sip_min_expires;      /* REGISTER below this: 423 */
+	uint32_t sip_max_expires;      /* longer requests are capped */
+	uint32_t sip_nonce_ttl_s;      /* digest nonce lifetime */
+	uint32_t sip_auth_fail_limit;  /* failures from one IP before a block */
+	uint32_t sip_auth_block_s;     /* how long such an IP gets 403 */
+	size_t sip_max_calls;          /* concurrent calls; more get 503 */
 };
 
 void config_defaults(struct config *cfg);
@@ -36,6 +51,10 @@ int config_load_file(struct config *cfg, const char *path);
 /** Set one key from its text value (used by the file and by flags).
  *  0 or EINVAL (logged). */
 int config_set(struct config *cfg, const char *key, const char *val);
+
+/** Add one SIP listen address (the repeatable --sip flag and the
+ *  sip_listen key, which takes a comma-separated list). 0 or EINVAL. */
+int config_sip_listen_add(struct config *cfg, const char *addr);
 
 /** Is reason one of the configured not_ready reason codes? */
 bool config_reason_known(const struct config *cfg, const char *reason);

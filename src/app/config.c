@@ -21,6 +21,16 @@ void config_defaults(struct config *cfg)
 	cfg->ws_max_message     = 64 * 1024;
 	cfg->ws_send_buffer     = 1024 * 1024;
 	cfg->ws_ping_interval_s = 30;
+	cfg->rtp_port_min       = 20000;
+	cfg->rtp_port_max       = 29999;
+	cfg->rtp_timeout_s      = 30;
+	cfg->sip_ring_timeout_s = 30;
+	cfg->sip_min_expires    = 60;
+	cfg->sip_max_expires    = 3600;
+	cfg->sip_nonce_ttl_s    = 300;
+	cfg->sip_auth_fail_limit = 5;
+	cfg->sip_auth_block_s   = 60;
+	cfg->sip_max_calls      = 10000;
 }
 
 static int set_str(char *dst, size_t dstsz, const char *key, const char *val)
@@ -78,6 +88,56 @@ static int set_reasons(struct config *cfg, const char *val)
 	return 0;
 }
 
+int config_sip_listen_add(struct config *cfg, const char *addr)
+{
+	struct sa sa;
+
+	if (sa_decode(&sa, addr, strlen(addr)) || !sa_port(&sa) ||
+	    sa_is_any(&sa)) {
+		log_error("config: sip_listen: expected a concrete ADDR:PORT"
+			  " (not 0.0.0.0), got \"%s\"\n", addr);
+		return EINVAL;
+	}
+	if (cfg->sip_listenc == CONFIG_SIP_LISTEN_MAX) {
+		log_error("config: sip_listen: at most %d addresses\n",
+			  CONFIG_SIP_LISTEN_MAX);
+		return EINVAL;
+	}
+	return set_str(cfg->sip_listenv[cfg->sip_listenc++],
+		       sizeof(cfg->sip_listenv[0]), "sip_listen", addr);
+}
+
+static int set_sip_listen(struct config *cfg, const char *val)
+{
+	char buf[CONFIG_SIP_LISTEN_MAX * 64], *tok, *save = NULL;
+	int err = 0;
+
+	if (set_str(buf, sizeof(buf), "sip_listen", val))
+		return EINVAL;
+	cfg->sip_listenc = 0;
+	for (tok = strtok_r(buf, ", ", &save); tok && !err;
+	     tok = strtok_r(NULL, ", ", &save))
+		err = config_sip_listen_add(cfg, tok);
+	return err;
+}
+
+/* "MIN-MAX": an even first port, room for at least one RTP/RTCP pair */
+static int set_rtp_ports(struct config *cfg, const char *val)
+{
+	unsigned lo, hi;
+	char end;
+
+	if (sscanf(val, "%u-%u%c", &lo, &hi, &end) != 2 || lo < 1024 ||
+	    hi > 65535 || lo % 2 || hi < lo + 1) {
+		log_error("config: rtp_ports: expected MIN-MAX with an even"
+			  " MIN >= 1024 and MAX > MIN, got \"%s\"\n", val);
+		return EINVAL;
+	}
+	cfg->rtp_port_min = (uint16_t)lo;
+	cfg->rtp_port_max = (uint16_t)hi;
+	return 0;
+}
+
 int config_set(struct config *cfg, const char *key, const char *val)
 {
 	uint64_t v;
@@ -101,11 +161,24 @@ int config_set(struct config *cfg, const char *key, const char *val)
 	UINT(ws_max_message, 125, 16 * 1024 * 1024);
 	UINT(ws_send_buffer, 4096, 1024 * 1024 * 1024);
 	UINT(ws_ping_interval_s, 1, 3600);
+	STR(rtp_address);
+	UINT(rtp_timeout_s, 1, 3600);
+	UINT(sip_ring_timeout_s, 1, 600);
+	UINT(sip_min_expires, 1, 3600);
+	UINT(sip_max_expires, 60, 7 * 24 * 3600);
+	UINT(sip_nonce_ttl_s, 5, 3600);
+	UINT(sip_auth_fail_limit, 1, 1000);
+	UINT(sip_auth_block_s, 1, 24 * 3600);
+	UINT(sip_max_calls, 1, 100000);
 #undef STR
 #undef UINT
 
 	if (!strcmp(key, "reason_codes"))
 		return set_reasons(cfg, val);
+	if (!strcmp(key, "sip_listen"))
+		return set_sip_listen(cfg, val);
+	if (!strcmp(key, "rtp_ports"))
+		return set_rtp_ports(cfg, val);
 	if (!strcmp(key, "log_level")) {
 		if (!log_level_parse(val, &cfg->log_level))
 			return 0;

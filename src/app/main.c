@@ -11,9 +11,11 @@
 #include <sodium.h>
 #include <hotline/api.h>
 #include <hotline/bus.h>
+#include <hotline/clock.h>
 #include <hotline/config.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
+#include <hotline/telephony.h>
 
 #define HOTLINE_VERSION "0.1.0"
 #define TOKEN_MIN_LEN 16
@@ -23,12 +25,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hotline [--config FILE] [--http ADDR:PORT] "
 		"[--data DIR]\n"
+		"               [--sip ADDR:PORT]... [--rtp-ports MIN-MAX]\n"
 		"               [--log-level LEVEL] [--routes] [--version]\n"
 		"\n"
 		"  --config FILE     read settings from FILE (key value lines)\n"
 		"  --http ADDR:PORT  HTTP API listen address "
 		"(default 127.0.0.1:8080)\n"
 		"  --data DIR        data directory (default ./data)\n"
+		"  --sip ADDR:PORT   SIP over UDP and TCP on ADDR:PORT "
+		"(repeatable)\n"
+		"  --rtp-ports M-N   RTP relay port range (default "
+		"20000-29999)\n"
 		"  --log-level L     debug, info, warn or error\n"
 		"  --routes          print the served HTTP routes and exit\n"
 		"\n"
@@ -44,21 +51,34 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 		{"http", required_argument, NULL, 'H'},
 		{"data", required_argument, NULL, 'd'},
 		{"log-level", required_argument, NULL, 'l'},
+		{"sip", required_argument, NULL, 's'},
+		{"rtp-ports", required_argument, NULL, 'p'},
 		{"routes", no_argument, NULL, 'r'},
 		{"version", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	const char *file = NULL, *http = NULL, *data = NULL, *level = NULL;
+	const char *sipv[CONFIG_SIP_LISTEN_MAX], *rtp = NULL;
+	size_t sipc = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:H:d:l:rvh", longopts,
+	while ((c = getopt_long(argc, argv, "c:H:d:l:s:p:rvh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c': file = optarg; break;
 		case 'H': http = optarg; break;
 		case 'd': data = optarg; break;
 		case 'l': level = optarg; break;
+		case 'p': rtp = optarg; break;
+		case 's':
+			if (sipc == CONFIG_SIP_LISTEN_MAX) {
+				log_error("hotline: at most %d --sip "
+					  "addresses\n", CONFIG_SIP_LISTEN_MAX);
+				return EINVAL;
+			}
+			sipv[sipc++] = optarg;
+			break;
 		case 'r': api_routes_print(); exit(0);
 		case 'v': printf("hotline %s\n", HOTLINE_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
@@ -73,8 +93,15 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 		return EINVAL;
 	if ((http && config_set(cfg, "http_listen", http)) ||
 	    (data && config_set(cfg, "data_dir", data)) ||
-	    (level && config_set(cfg, "log_level", level)))
+	    (level && config_set(cfg, "log_level", level)) ||
+	    (rtp && config_set(cfg, "rtp_ports", rtp)))
 		return EINVAL;
+	if (sipc)   /* the flags replace the file's list */
+		cfg->sip_listenc = 0;
+	for (size_t i = 0; i < sipc; i++) {
+		if (config_sip_listen_add(cfg, sipv[i]))
+			return EINVAL;
+	}
 	return 0;
 }
 
@@ -164,6 +191,7 @@ static int run(const struct config *cfg)
 	struct store *st = NULL;
 	struct bus *bus = NULL;
 	struct api *api = NULL;
+	struct telephony *tel = NULL;
 	char dbpath[400];
 	uint8_t hash[32];
 	struct sa laddr;
@@ -185,10 +213,23 @@ static int run(const struct config *cfg)
 	err = bus_alloc(&bus, st, cfg->event_retention_s);
 	if (err)
 		goto out;
+	/* no call survives a restart: every agent's channels are idle */
+	err = store_agent_activity_reset(st, clock_now_ms());
+	if (err)
+		goto out;
 	err = api_alloc(&api, cfg, st, bus, hash);
 	if (err)
 		goto out;
 	sodium_memzero(hash, sizeof(hash));
+	if (cfg->sip_listenc) {
+		struct api_telephony hooks;
+
+		err = telephony_alloc(&tel, cfg, st, bus);
+		if (err)
+			goto out;
+		telephony_hooks(tel, &hooks);
+		api_set_telephony(api, &hooks);
+	}
 
 	(void)api_local(api, &laddr);
 	log_info("http: listening on %J\n", &laddr);
@@ -200,6 +241,7 @@ static int run(const struct config *cfg)
  out:
 	/* order matters: clients first, then the bus flushes pending events
 	 * into the store, then the store closes */
+	mem_deref(tel);
 	mem_deref(api);
 	mem_deref(bus);
 	mem_deref(st);

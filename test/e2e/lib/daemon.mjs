@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import dgram from 'node:dgram';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,6 +40,22 @@ export function freePort() {
 			srv.close(() => resolve(port));
 		});
 	});
+}
+
+/** A port free on 127.0.0.1 for both TCP and UDP (SIP listens on both). */
+export async function freeSipPort() {
+	for (let i = 0; i < 50; i++) {
+		const port = await freePort();
+		const udp = dgram.createSocket('udp4');
+		const ok = await new Promise((resolve) => {
+			udp.once('error', () => resolve(false));
+			udp.bind(port, '127.0.0.1', () => resolve(true));
+		});
+		await new Promise((r) => (ok ? udp.close(r) : r()));
+		if (ok)
+			return port;
+	}
+	throw new Error('no port free for both TCP and UDP');
 }
 
 export function randomToken() {
@@ -185,6 +202,10 @@ function confText(conf) {
  *   allowWarn   array of RegExp: WARN lines matching one are accepted
  *   args        extra command line arguments
  *   port        the port to poll (default: a free one, put in http_listen)
+ *   sip         true: SIP (UDP and TCP) on a free loopback port and RTP on
+ *               a random port range of its own (sip_listen, rtp_ports;
+ *               kept across restarts): this.sipPort, this.sipAddr
+ *               ("127.0.0.1:port"), this.rtpPorts ([min, max])
  */
 export class Daemon {
 	constructor(opts = {}) {
@@ -215,10 +236,18 @@ export class Daemon {
 			this.configPath = path.join(this.root, 'hotline.conf');
 		}
 		this.port = this.opts.port ?? await freePort();
+		if (this.opts.sip && !this.sipPort) {
+			this.sipPort = await freeSipPort();
+			this.sipAddr = `127.0.0.1:${this.sipPort}`;
+			const base = 30000 + 2 * Math.floor(Math.random() * 14000);
+			this.rtpPorts = [base, base + 199];
+		}
 		const conf = {
 			http_listen: `127.0.0.1:${this.port}`,
 			data_dir: this.dataDir,
 			log_level: 'info',
+			...(this.sipPort ? { sip_listen: this.sipAddr,
+				rtp_ports: `${this.rtpPorts[0]}-${this.rtpPorts[1]}` } : {}),
 			...this.config,
 		};
 		await fs.writeFile(this.configPath, confText(conf));

@@ -1,0 +1,77 @@
+/** @file sip/bcall.h  A bridged call and its legs (private to the B2BUA:
+ *  b2bua.c owns calls, leg.c drives one SIP session of a call). */
+#ifndef SIP_BCALL_H
+#define SIP_BCALL_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <hotline/libre.h>
+#include <hotline/call.h>
+#include <hotline/relay.h>
+#include <hotline/route.h>
+#include <hotline/sdpdesc.h>
+
+struct b2bua;
+
+struct bcall {
+	struct le le;               /* in b2bua->calll */
+	struct le he;               /* in b2bua->callh, by id */
+	struct b2bua *b;            /* borrowed; outlives the call */
+	struct call_record rec;
+	struct relay *relay;        /* owned */
+	struct leg *a;              /* caller side (RELAY_A), owned */
+	struct list forkl;          /* callee candidates ringing, owned */
+	struct leg *bl;             /* the answered callee (RELAY_B), owned */
+	struct list deadl;          /* legs of an ended call, owned; freed
+				       with the call */
+	struct route route;         /* where the callee side goes */
+	uint64_t caller_agent;      /* calling agent (outbound, internal,
+				       click-to-call), 0 = none */
+	bool seized[2];             /* activity busy set: callee, caller */
+	bool click;                 /* click-to-call: a rings the agent
+				       first, then route is dialled */
+	uint16_t fail_status;       /* most telling fork failure so far */
+	uint64_t sess_id;           /* our SDP session id */
+	struct tmr ring_tmr;        /* gives up on unanswered callees */
+	struct tmr reap_tmr;        /* frees the call outside callbacks */
+	char from_user[CALL_PARTY_MAX];
+	char from_name[CALL_PARTY_MAX];
+};
+
+struct leg {
+	struct le le;               /* in call->forkl while a candidate */
+	struct bcall *call;         /* borrowed back-pointer */
+	struct sipsess *sess;       /* owned */
+	enum relay_side side;
+	bool uac;                   /* we sent the INVITE */
+	bool ringing;               /* 180/183 seen (UAC) */
+	bool answered;              /* 2xx sent or received */
+	bool closed;                /* the session ended */
+	bool has_sdp;
+	struct sdpdesc sdp;         /* the peer's last SDP */
+	enum sdpdesc_dir dir;       /* direction we last offered/answered */
+	uint32_t version;           /* our o= version towards this peer */
+};
+
+/* leg.c: one SIP session of a call */
+int leg_accept(struct leg **lp, struct bcall *c, const struct sip_msg *msg,
+	       const struct sdpdesc *offer);
+int leg_connect(struct leg **lp, struct bcall *c, enum relay_side side,
+		const char *to_uri, const char *from_name,
+		const char *from_uri, const struct sdpdesc *offer,
+		bool trunk_auth);
+int leg_answer(struct leg *l, const struct sdpdesc *fmts);
+int leg_progress(struct leg *l, const struct sdpdesc *fmts);
+void leg_reject(struct leg *l, uint16_t status);
+int leg_hold(struct leg *l, enum sdpdesc_dir dir);
+
+/* b2bua.c: what legs report to their call */
+void bcall_leg_ringing(struct bcall *c, struct leg *l, bool early_media);
+void bcall_leg_answered(struct bcall *c, struct leg *l);
+void bcall_leg_closed(struct bcall *c, struct leg *l, int err,
+		      const struct sip_msg *msg);
+void bcall_leg_reoffer(struct bcall *c, struct leg *l);
+struct sipsess_sock *bcall_sock(const struct bcall *c);
+const struct sa *bcall_sip_laddr(const struct bcall *c);
+
+#endif
