@@ -490,7 +490,6 @@ static void fork_failed(struct bcall *c, struct leg *l, int err,
 void bcall_leg_closed(struct bcall *c, struct leg *l, int err,
 		      const struct sip_msg *msg)
 {
-	bool bye = msg && msg->req;
 	enum call_party by;
 
 	if (c->rec.state == CALL_ENDED)
@@ -500,13 +499,13 @@ void bcall_leg_closed(struct bcall *c, struct leg *l, int err,
 		return;
 	}
 
+	/* libre reports a BYE, and a CANCEL of the caller's INVITE, as
+	 * ECONNRESET without a message */
 	by = l == c->a ? CALL_PARTY_CALLER : CALL_PARTY_CALLEE;
-	if (bye && l->answered)
+	if (err == ECONNRESET && l->answered)
 		call_end(c, CALL_CAUSE_NORMAL_CLEARING, by, 0);
-	else if (err == ECONNRESET && !l->answered)
+	else if (err == ECONNRESET)
 		call_end(c, CALL_CAUSE_CANCELLED, by, 487);
-	else if (bye)   /* BYE before the caller was answered */
-		call_end(c, CALL_CAUSE_CANCELLED, by, 0);
 	else
 		call_end(c, CALL_CAUSE_FAILURE, by,
 			 msg && !msg->req ? msg->scode : 0);
@@ -817,7 +816,9 @@ int b2bua_hangup(struct b2bua *b, const char *id)
 
 	if (!c)
 		return ENOENT;
-	call_end(c, CALL_CAUSE_API_HANGUP, CALL_PARTY_API, 480);
+	/* an unanswered caller is told 480; a talking one gets a BYE */
+	call_end(c, CALL_CAUSE_API_HANGUP, CALL_PARTY_API,
+		 c->rec.answered_ms ? 0 : 480);
 	return 0;
 }
 
@@ -829,7 +830,8 @@ void b2bua_close(struct b2bua *b)
 		struct bcall *c = le->data;
 
 		le = le->next;
-		call_end(c, CALL_CAUSE_SHUTDOWN, CALL_PARTY_SYSTEM, 503);
+		call_end(c, CALL_CAUSE_SHUTDOWN, CALL_PARTY_SYSTEM,
+			 c->rec.answered_ms ? 0 : 503);
 	}
 }
 
