@@ -5,7 +5,7 @@ BUILD_RELEASE := build/release
 BUILD_TEST    := build/test
 JOBS          ?= $(shell nproc)
 FUZZ_SECONDS  ?= 20
-ARGS          ?=
+ARGS          ?= --sip 127.0.0.1:5060
 
 .PHONY: run test build build-test deps deps-test unit fuzz e2e valgrind bench clean
 

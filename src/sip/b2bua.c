@@ -581,6 +581,8 @@ static uint16_t offer_check(const struct sip_msg *msg, struct sdpdesc *d)
 		return 488;
 	if (err)
 		return 400;
+	if (!d->port)      /* the caller refuses its only audio stream */
+		return 488;
 	return sdpdesc_filter(d, NULL) ? 488 : 0;
 }
 

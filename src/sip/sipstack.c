@@ -163,6 +163,14 @@ uint16_t sipstack_request_check(const struct sip_msg *msg,
 			return 483;
 		}
 	}
+	/* over UDP libre takes the rest of the datagram as the body,
+	 * whatever Content-Length says (RFC 3261 18.3: a longer one is an
+	 * error) */
+	if (pl_isset(&msg->clen) && (!is_digits(&msg->clen) ||
+	    pl_u32(&msg->clen) > mbuf_get_left(msg->mb))) {
+		*reason = "Bad Content-Length";
+		return 400;
+	}
 	if (pl_strcasecmp(&msg->uri.scheme, "sip") &&
 	    pl_strcasecmp(&msg->uri.scheme, "sips")) {
 		*reason = "Unsupported URI Scheme";
