@@ -593,7 +593,7 @@ void relay_set_remote(struct relay *rl, enum relay_side side,
 	rtp->raddr = *raddr;
 	rtp->known = true;
 	if (port < 65535) {
-		rtcp->raddr = *raddr;
+		rtcp->raddr = rtp->raddr;
 		sa_set_port(&rtcp->raddr, port + 1);
 		rtcp->known = true;
 	}

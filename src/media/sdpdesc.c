@@ -689,6 +689,9 @@ int sdpdesc_remote(const struct sdpdesc *d, struct sa *sa)
 	if (!d || !sa)
 		return EINVAL;
 
+	/* sa_set_str() leaves the sockaddr padding (sin_zero) as it was:
+	 * start from zeros so the address can go to sendmmsg() as is */
+	sa_init(sa, AF_UNSPEC);
 	err = sa_set_str(sa, d->addr, d->port);
 	if (err)
 		return EINVAL;

@@ -205,7 +205,8 @@ function confText(conf) {
  *   sip         true: SIP (UDP and TCP) on a free loopback port and RTP on
  *               a random port range of its own (sip_listen, rtp_ports;
  *               kept across restarts): this.sipPort, this.sipAddr
- *               ("127.0.0.1:port"), this.rtpPorts ([min, max])
+ *               ("127.0.0.1:port"), this.rtpPorts ([min, max]);
+ *               'flags': the same, given as --sip and --rtp-ports
  */
 export class Daemon {
 	constructor(opts = {}) {
@@ -239,14 +240,16 @@ export class Daemon {
 		if (this.opts.sip && !this.sipPort) {
 			this.sipPort = await freeSipPort();
 			this.sipAddr = `127.0.0.1:${this.sipPort}`;
-			const base = 30000 + 2 * Math.floor(Math.random() * 14000);
+			// above the ephemeral range (32768-60999): clients' sockets
+			// do not land in it
+			const base = 61000 + 2 * Math.floor(Math.random() * 2150);
 			this.rtpPorts = [base, base + 199];
 		}
 		const conf = {
 			http_listen: `127.0.0.1:${this.port}`,
 			data_dir: this.dataDir,
 			log_level: 'info',
-			...(this.sipPort ? { sip_listen: this.sipAddr,
+			...(this.sipPort && this.opts.sip !== 'flags' ? { sip_listen: this.sipAddr,
 				rtp_ports: `${this.rtpPorts[0]}-${this.rtpPorts[1]}` } : {}),
 			...this.config,
 		};
@@ -262,7 +265,9 @@ export class Daemon {
 
 		const run = { stdout: '', stderr: '', code: undefined, signal: undefined };
 		this.runs.push(run);
-		const proc = spawn(BIN, ['--config', this.configPath, ...(this.opts.args || [])],
+		const sipFlags = this.sipPort && this.opts.sip === 'flags' ?
+			['--sip', this.sipAddr, '--rtp-ports', `${this.rtpPorts[0]}-${this.rtpPorts[1]}`] : [];
+		const proc = spawn(BIN, ['--config', this.configPath, ...sipFlags, ...(this.opts.args || [])],
 			{ env, stdio: ['ignore', 'pipe', 'pipe'] });
 		this.proc = proc;
 		proc.stdout.setEncoding('utf8');

@@ -18,7 +18,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { until, sleep } from './daemon.mjs';
+import { until, sleep, freePort } from './daemon.mjs';
 
 export const CALLS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'calls');
 export const SIPP = process.env.SIPP_BIN || 'sipp';
@@ -151,7 +151,7 @@ export class Sipp {
 	async start() {
 		const o = this.opts;
 		this.dir = await fs.mkdtemp(path.join(os.tmpdir(), `sipp-${this.label}-`));
-		this.port = o.localPort ?? await freeUdpPort();
+		this.port = o.localPort ?? (o.transport === 'tcp' ? await freePort() : await freeUdpPort());
 		this.mediaPort = o.mediaPort ?? await freeMediaPort();
 		this.files = {
 			messages: path.join(this.dir, 'messages.log'),
@@ -380,7 +380,7 @@ export async function register({ registrar, ext, password, contactPort, expires 
  * unregister(), cleanup()}.
  */
 export async function startSippAgent(opts) {
-	const port = await freeUdpPort();
+	const port = opts.transport === 'tcp' ? await freePort() : await freeUdpPort();
 	const uas = await startSipp(opts.scenario || 'uas_answer.xml', {
 		localPort: port, transport: opts.transport, label: opts.label || `agent-${opts.ext}`,
 		vars: opts.vars, keys: opts.keys, calls: opts.calls ?? 1, timeoutS: opts.timeoutS ?? 15,
