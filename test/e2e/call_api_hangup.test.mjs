@@ -6,29 +6,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError } from './lib/daemon.mjs';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
-	recordMatchesLastEvent, assertRelayed, waitReleased, assertAgentSeized,
+	Scope, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
+	recordMatchesLastEvent, assertRelayed, waitReleased, assertAgentSeized, openCallSuite, closeCallSuite, logLines,
 } from './lib/calls.mjs';
 
 let d;
 let watch;
 
-before(async () => {
-	d = await startSipDaemon();
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
-
-function logLines(sipp) {
-	return sipp.logText().trim().split('\n');
-}
+before(async () => ({ d, watch } = await openCallSuite()));
+after(() => closeCallSuite(d, watch));
 
 test('hang up an answered call: 202, BYE to caller and agent, cause api_hangup', async () => {
 	const scope = new Scope(d);

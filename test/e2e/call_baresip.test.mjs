@@ -7,26 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	startSipDaemon, Scope, Watch, newAgent, dial, startCarrier, uriUser, assertCallEvents,
-	assertEndedRecord, recordMatchesLastEvent, isRelayAddr, waitReleased,
+	Scope, newAgent, dial, startCarrier, uriUser, assertCallEvents,
+	assertEndedRecord, recordMatchesLastEvent, isRelayAddr, waitReleased, openCallSuite, closeCallSuite,
 } from './lib/calls.mjs';
 import { startBaresip } from './lib/baresip.mjs';
 
 let d;
 let watch;
 
-before(async () => {
-	d = await startSipDaemon();
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
+before(async () => ({ d, watch } = await openCallSuite()));
+after(() => closeCallSuite(d, watch));
 
 /** Every RTP source seen by rtp is a relay port. */
 function assertFromRelay(rtp) {

@@ -6,32 +6,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertError, TS_RE } from './lib/daemon.mjs';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, startCarrier, uriUser, assertEndedRecord,
-	recordMatchesLastEvent, assertRelayed, assertCallSchema, waitReleased, assertAgentSeized,
+	Scope, newAgent, agentPhone, startCarrier, uriUser, assertEndedRecord,
+	recordMatchesLastEvent, assertRelayed, assertCallSchema, waitReleased, assertAgentSeized, openCallSuite, closeCallSuite, logLines,
 } from './lib/calls.mjs';
 
 let d;
 let watch;
 
 before(async () => {
-	d = await startSipDaemon();
-	watch = await Watch.open(new Scope(d));
+	({ d, watch } = await openCallSuite());
 	const r = await d.api.post('/api/v1/trunks', { id: 'pstn', name: 'PSTN', host: '127.0.0.1:9', transport: 'udp',
 		caller_id: '+15550100', prefix: '', strip: 0, prepend: '' });
 	assert.equal(r.status, 201, r.text);
 });
 
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
-
-function logLines(sipp) {
-	return sipp.logText().trim().split('\n');
-}
+after(() => closeCallSuite(d, watch));
 
 test('the agent\'s phone rings first; on answer the number is dialled and bridged', async () => {
 	const scope = new Scope(d);

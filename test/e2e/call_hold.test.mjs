@@ -6,8 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
-	recordMatchesLastEvent, assertRelayed, isRelayAddr,
+	Scope, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
+	recordMatchesLastEvent, assertRelayed, isRelayAddr, openCallSuite, closeCallSuite,
 } from './lib/calls.mjs';
 
 // shorter than the hold below: a held call must survive its silence
@@ -15,18 +15,8 @@ const RTP_TIMEOUT_S = 1;
 let d;
 let watch;
 
-before(async () => {
-	d = await startSipDaemon({ config: { rtp_timeout_s: RTP_TIMEOUT_S } });
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
+before(async () => ({ d, watch } = await openCallSuite({ config: { rtp_timeout_s: RTP_TIMEOUT_S } })));
+after(() => closeCallSuite(d, watch));
 
 test('hold and resume: re-INVITEs relayed to the agent, call.held / call.resumed, silence allowed', async () => {
 	const scope = new Scope(d);

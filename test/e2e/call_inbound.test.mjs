@@ -7,30 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, dial, assertCallEvents, assertAgentSeized,
-	assertEndedRecord, recordMatchesLastEvent, assertRelayed, waitReleased, isRelayAddr, SLOW,
+	Scope, newAgent, agentPhone, dial, assertCallEvents, assertAgentSeized,
+	assertEndedRecord, recordMatchesLastEvent, assertRelayed, waitReleased, isRelayAddr, SLOW, openCallSuite, closeCallSuite, logLines,
 } from './lib/calls.mjs';
 
 let d;
 let watch;
 const callIds = [];   // every call of this file, oldest first
 
-before(async () => {
-	d = await startSipDaemon();
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
-
-function logLines(sipp) {
-	return sipp.logText().trim().split('\n');
-}
+before(async () => ({ d, watch } = await openCallSuite()));
+after(() => closeCallSuite(d, watch));
 
 test('caller -> agent: rings, answered, RTP relayed both ways, caller hangs up', async () => {
 	const scope = new Scope(d);

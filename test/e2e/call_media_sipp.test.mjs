@@ -7,25 +7,15 @@ import assert from 'node:assert/strict';
 import { startSippAgent, startSipp } from './lib/sipp.mjs';
 import { PT_PCMA } from './lib/rtp.mjs';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, dial, recordMatchesLastEvent, assertEndedRecord,
-	isRelayAddr,
+	Scope, newAgent, agentPhone, dial, recordMatchesLastEvent, assertEndedRecord,
+	isRelayAddr, openCallSuite, closeCallSuite,
 } from './lib/calls.mjs';
 
 let d;
 let watch;
 
-before(async () => {
-	d = await startSipDaemon();
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
+before(async () => ({ d, watch } = await openCallSuite()));
+after(() => closeCallSuite(d, watch));
 
 test('a caller playing an A-law pcap: the agent receives PCMA through the relay', async () => {
 	const scope = new Scope(d);

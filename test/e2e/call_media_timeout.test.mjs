@@ -4,30 +4,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
-	recordMatchesLastEvent, waitReleased, SLOW,
+	Scope, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
+	recordMatchesLastEvent, waitReleased, SLOW, openCallSuite, closeCallSuite, logLines,
 } from './lib/calls.mjs';
 
 const RTP_TIMEOUT_S = 1;
 let d;
 let watch;
 
-before(async () => {
-	d = await startSipDaemon({ config: { rtp_timeout_s: RTP_TIMEOUT_S } });
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
-
-function logLines(sipp) {
-	return sipp.logText().trim().split('\n');
-}
+before(async () => ({ d, watch } = await openCallSuite({ config: { rtp_timeout_s: RTP_TIMEOUT_S } })));
+after(() => closeCallSuite(d, watch));
 
 /** A call whose media stops after mediaMs (0: never starts). */
 async function silentCall(mediaMs, from) {

@@ -4,31 +4,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
-	recordMatchesLastEvent, SLOW,
+	Scope, newAgent, agentPhone, dial, assertCallEvents, assertEndedRecord,
+	recordMatchesLastEvent, SLOW, openCallSuite, closeCallSuite, logLines,
 } from './lib/calls.mjs';
 
 const RING_TIMEOUT_S = 1;
 let d;
 let watch;
 
-before(async () => {
-	// SIP and RTP from the command line (--sip, --rtp-ports) here
-	d = await startSipDaemon({ sip: 'flags', config: { sip_ring_timeout_s: RING_TIMEOUT_S } });
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
-
-function logLines(sipp) {
-	return sipp.logText().trim().split('\n');
-}
+// SIP and RTP from the command line (--sip, --rtp-ports) here
+before(async () => ({ d, watch } = await openCallSuite({ sip: 'flags',
+	config: { sip_ring_timeout_s: RING_TIMEOUT_S } })));
+after(() => closeCallSuite(d, watch));
 
 test('ring timeout: the agent leg is cancelled, the caller gets 480, cause no_answer', async () => {
 	const scope = new Scope(d);

@@ -160,6 +160,27 @@ export function uriUser(line) {
 	return m ? m[1] : null;
 }
 
+/** A scenario file's daemon with SIP (opts as startSipDaemon) and the
+ *  stream of its call and agent events: before(() => ({ d, watch } =
+ *  await openCallSuite())), after(() => closeCallSuite(d, watch)). */
+export async function openCallSuite(opts) {
+	const d = await startSipDaemon(opts);
+	return { d, watch: await Watch.open(new Scope(d)) };
+}
+
+export async function closeCallSuite(d, watch) {
+	watch?.cleanup();
+	if (d) {
+		await d.stop();
+		await d.cleanup();
+	}
+}
+
+/** The lines a sipp scenario logged (its <log> actions). */
+export function logLines(sipp) {
+	return sipp.logText().trim().split('\n');
+}
+
 // ------------------------------------------------------------- events
 
 /** The event stream of every call and agent (topics call:*,agent:*). */
