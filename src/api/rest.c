@@ -334,6 +334,20 @@ int rest_page_add(struct rest_page_ctx *pc, json_t *item,
 	return 0;
 }
 
+void rest_page_reply(struct rest_req *r, struct rest_page_ctx *pc, int err,
+		     const char *what)
+{
+	if (err && err != REST_PAGE_MORE) {
+		json_decref(pc->items);
+		pc->items = NULL;
+		rest_error_store(r, err, what, "conflict");
+		return;
+	}
+	rest_reply_json(r, 200, rest_page_json(pc->items,
+			err == REST_PAGE_MORE ? pc->next : NULL), NULL);
+	pc->items = NULL;
+}
+
 json_t *rest_page_json(json_t *items, const char *next)
 {
 	return json_pack("{s:o,s:o}", "items", items, "next_cursor",

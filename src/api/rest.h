@@ -109,6 +109,12 @@ struct rest_page_ctx {
 int rest_page_add(struct rest_page_ctx *pc, json_t *item,
 		  const char *cursor);
 
+/** Reply to a list request after a store walk that returned err: the
+ *  page (200, with next_cursor when err is REST_PAGE_MORE) or the store
+ *  error (what names the collection). pc->items is stolen either way. */
+void rest_page_reply(struct rest_req *r, struct rest_page_ctx *pc, int err,
+		     const char *what);
+
 /** {"items": items, "next_cursor": next or null}; items stolen. */
 json_t *rest_page_json(json_t *items, const char *next);
 

@@ -294,13 +294,7 @@ static void agents_list(struct rest_req *r)
 	}
 	err = store_agent_list(r->api->st, after, lc.pc.limit + 1,
 			       list_agent, &lc);
-	if (err && err != REST_PAGE_MORE) {
-		json_decref(lc.pc.items);
-		rest_error_store(r, err, "agents", "conflict");
-		return;
-	}
-	rest_reply_json(r, 200, rest_page_json(lc.pc.items,
-			err == REST_PAGE_MORE ? lc.pc.next : NULL), NULL);
+	rest_page_reply(r, &lc.pc, err, "agents");
 }
 
 /* Load path parameter 0 as an agent; replies 404 when there is none. */
@@ -506,14 +500,7 @@ static void agents_activities(struct rest_req *r)
 	}
 	err = store_activity_list(r->api->st, a.id, before, ac.limit + 1,
 				  list_activity, &ac);
-	if (err && err != REST_PAGE_MORE) {
-		json_decref(ac.items);
-		rest_error_store(r, err, "activities", "conflict");
-		return;
-	}
-	rest_reply_json(r, 200, rest_page_json(ac.items,
-					       err == REST_PAGE_MORE ? ac.next : NULL),
-			NULL);
+	rest_page_reply(r, &ac, err, "activities");
 }
 
 const struct rest_route rest_agent_routes[] = {

@@ -167,13 +167,7 @@ static void calls_list(struct rest_req *r)
 	}
 	err = store_call_list(r->api->st, &f, before, lc.pc.limit + 1,
 			      list_call, &lc);
-	if (err && err != REST_PAGE_MORE) {
-		json_decref(lc.pc.items);
-		rest_error_store(r, err, "calls", "conflict");
-		return;
-	}
-	rest_reply_json(r, 200, rest_page_json(lc.pc.items,
-			err == REST_PAGE_MORE ? lc.pc.next : NULL), NULL);
+	rest_page_reply(r, &lc.pc, err, "calls");
 }
 
 static void calls_get(struct rest_req *r)

@@ -183,13 +183,7 @@ static void dids_list(struct rest_req *r)
 		return;
 	}
 	err = store_did_list(r->api->st, cursor, pc.limit + 1, list_did, &pc);
-	if (err && err != REST_PAGE_MORE) {
-		json_decref(pc.items);
-		rest_error_store(r, err, "DIDs", "conflict");
-		return;
-	}
-	rest_reply_json(r, 200, rest_page_json(pc.items,
-			err == REST_PAGE_MORE ? pc.next : NULL), NULL);
+	rest_page_reply(r, &pc, err, "DIDs");
 }
 
 /* Load path parameter 0 as a DID; replies 404 when there is none. */

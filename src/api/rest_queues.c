@@ -171,13 +171,7 @@ static void queues_list(struct rest_req *r)
 	}
 	err = store_queue_list(r->api->st, cursor, pc.limit + 1, list_queue,
 			       &pc);
-	if (err && err != REST_PAGE_MORE) {
-		json_decref(pc.items);
-		rest_error_store(r, err, "queues", "conflict");
-		return;
-	}
-	rest_reply_json(r, 200, rest_page_json(pc.items,
-			err == REST_PAGE_MORE ? pc.next : NULL), NULL);
+	rest_page_reply(r, &pc, err, "queues");
 }
 
 static int load_queue(struct rest_req *r, struct queue *q)

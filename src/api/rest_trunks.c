@@ -223,13 +223,7 @@ static void trunks_list(struct rest_req *r)
 	}
 	err = store_trunk_list(r->api->st, cursor, pc.limit + 1, list_trunk,
 			       &pc);
-	if (err && err != REST_PAGE_MORE) {
-		json_decref(pc.items);
-		rest_error_store(r, err, "trunks", "conflict");
-		return;
-	}
-	rest_reply_json(r, 200, rest_page_json(pc.items,
-			err == REST_PAGE_MORE ? pc.next : NULL), NULL);
+	rest_page_reply(r, &pc, err, "trunks");
 }
 
 /* Load path parameter 0 as a trunk; replies 404 when there is none. */
