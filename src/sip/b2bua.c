@@ -21,6 +21,7 @@
 #include "bcall.h"
 #include "digest.h"
 #include "registrar.h"
+#include "routing.h"
 #include "sipstack.h"
 
 #define PT_TELEPHONE_EVENT 101
@@ -586,49 +587,6 @@ static uint16_t offer_check(const struct sip_msg *msg, struct sdpdesc *d)
 	return sdpdesc_filter(d, NULL) ? 488 : 0;
 }
 
-static int lookup_agent(void *arg, const char *ext, uint64_t *id)
-{
-	struct agent a;
-	int err = store_agent_get_by_extension(arg, ext, &a);
-
-	if (!err)
-		*id = a.id;
-	return err;
-}
-
-static int lookup_did(void *arg, const char *number, struct did *d)
-{
-	return store_did_get(arg, number, d);
-}
-
-struct trunk_walk {
-	route_trunk_h *h;
-	void *arg;
-};
-
-static int walk_trunk(const struct trunk *t, void *arg)
-{
-	struct trunk_walk *w = arg;
-
-	return w->h(t, w->arg);
-}
-
-static int lookup_trunks(void *arg, route_trunk_h *h, void *harg)
-{
-	struct trunk_walk w = { h, harg };
-
-	return store_trunk_list(arg, "", 0, walk_trunk, &w);
-}
-
-static int route(struct b2bua *b, const char *dest, uint64_t caller_agent,
-		 struct route *r)
-{
-	const struct route_lookup lk = { lookup_agent, lookup_did,
-					 lookup_trunks, b->st };
-
-	return route_call(&lk, dest, caller_agent, r);
-}
-
 static void refuse(struct b2bua *b, const struct sip_msg *msg,
 		   uint16_t status, const char *reason)
 {
@@ -652,14 +610,14 @@ static uint16_t invite_route(struct b2bua *b, const struct sip_msg *msg,
 	}
 	pl_strcpy(&msg->uri.user, dest, sizeof(dest));
 
-	err = route(b, dest, 0, r);
+	err = routing_find(b->st, dest, 0, r);
 	if (!err && r->kind == ROUTE_AUTH) {
 		err = digest_authenticate(b->dg, msg, true, clock_now_ms(),
 					  &caller);
 		if (err)
 			return 407;      /* challenged or refused: replied */
 		*caller_agent = caller.id;
-		err = route(b, dest, caller.id, r);
+		err = routing_find(b->st, dest, caller.id, r);
 	}
 	if (err) {
 		log_error("b2bua: routing %s failed (%m)\n", dest, err);
@@ -780,7 +738,7 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 		return EBUSY;
 	if (b->ncalls >= b->cfg->sip_max_calls)
 		return EAGAIN;
-	err = route(b, to, agent_id, &r);
+	err = routing_find(b->st, to, agent_id, &r);
 	if (err)
 		return err;
 	if (r.kind == ROUTE_NOT_FOUND)
