@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Daemon, freePort, runBin, randomToken } from './lib/daemon.mjs';
+import { Daemon, freePort, runBin, randomToken, until } from './lib/daemon.mjs';
 
 test('--version and --help print something and exit 0', async () => {
 	const v = await runBin(['--version']);
@@ -48,7 +48,10 @@ test('--http and --data override the config file', async (t) => {
 	});
 	t.after(() => d.cleanup());
 	await d.start();
-	assert.match(d.stderr, new RegExp(`http: listening on 127\\.0\\.0\\.1:${port}\\b`));
+	// the port answers as soon as it listens; its log line may come later
+	const listening = new RegExp(`http: listening on 127\\.0\\.0\\.1:${port}\\b`);
+	await until(() => listening.test(d.stderr), { what: 'the listening log line' }).catch(() => {});
+	assert.match(d.stderr, listening);
 	const r = await d.api.post('/api/v1/agents', { name: 'Cli', extension: '1', password: 'password-1' });
 	assert.equal(r.status, 201, r.text);
 	await d.stop();
