@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include "bcall.h"
+#include "creds.h"
 #include "sipstack.h"
 
 #define CTYPE_SDP "application/sdp"
@@ -139,21 +140,6 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 	bcall_leg_closed(l->call, l, err, msg);
 }
 
-/* Digest credentials for the call's trunk; never logged */
-static int auth_h(char **user, char **pass, const char *realm, void *arg)
-{
-	const struct trunk *t = &((struct leg *)arg)->call->route.trunk;
-	int err;
-	(void)realm;
-
-	if (!t->username[0])
-		return EAUTH;
-	err = str_dup(user, t->username);
-	if (!err)
-		err = str_dup(pass, t->password);
-	return err;
-}
-
 /**
  * Accept the caller's INVITE msg (offer already parsed and filtered):
  * the caller gets 180 Ringing now, the answer later (leg_answer) or a
@@ -193,6 +179,8 @@ int leg_connect(struct leg **lp, struct bcall *c, enum relay_side side,
 		const char *from_uri, const struct sdpdesc *offer,
 		bool trunk_auth)
 {
+	const struct trunk *t = &c->route.trunk;
+	struct creds *cr = NULL;
 	struct mbuf *desc = NULL;
 	struct leg *l;
 	int err;
@@ -201,17 +189,20 @@ int leg_connect(struct leg **lp, struct bcall *c, enum relay_side side,
 	if (err)
 		return err;
 	err = leg_sdp(l, offer, SDPDESC_SENDRECV, &desc);
+	if (!err && trunk_auth)
+		err = creds_alloc(&cr, t->username, t->password);
 	if (err)
 		goto out;
 
 	err = sipsess_connect(&l->sess, bcall_sock(c), to_uri, from_name,
 			      from_uri, "hotline", NULL, 0, CTYPE_SDP, desc,
-			      trunk_auth ? auth_h : NULL, l, false,
+			      cr ? creds_auth_h : NULL, cr, true,
 			      offer_h, answer_h, progress_h, estab_h, NULL,
 			      NULL, close_h, l,
 			      "Allow: %s\r\nX-Hotline-Call-Id: %s\r\n",
 			      SIPSTACK_ALLOW, c->rec.id);
  out:
+	mem_deref(cr);     /* the session's auth holds it */
 	mem_deref(desc);
 	if (err)
 		mem_deref(l);

@@ -5,6 +5,7 @@
 #include <re.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
+#include "creds.h"
 #include "sipstack.h"
 #include "trunkreg.h"
 
@@ -32,20 +33,6 @@ static void treg_destructor(void *arg)
 	sodium_memzero(r->t.password, sizeof(r->t.password));
 }
 
-static int auth_h(char **user, char **pass, const char *realm, void *arg)
-{
-	const struct treg *r = arg;
-	int err;
-	(void)realm;
-
-	if (!r->t.username[0])
-		return EAUTH;
-	err = str_dup(user, r->t.username);
-	if (!err)
-		err = str_dup(pass, r->t.password);
-	return err;
-}
-
 static void resp_h(int err, const struct sip_msg *msg, void *arg)
 {
 	struct treg *r = arg;
@@ -69,12 +56,18 @@ static int treg_start(struct trunkreg *tr, const struct trunk *t)
 	char reg_uri[200], aor[300];
 	const char *user = t->username[0] ? t->username :
 			   t->caller_id[0] ? t->caller_id : "hotline";
+	struct creds *c;
 	struct treg *r;
 	int err;
 
+	err = creds_alloc(&c, t->username, t->password);
+	if (err)
+		return err;
 	r = mem_zalloc(sizeof(*r), treg_destructor);
-	if (!r)
+	if (!r) {
+		mem_deref(c);
 		return ENOMEM;
+	}
 	r->t = *t;
 	r->seen = true;
 	re_snprintf(reg_uri, sizeof(reg_uri), "sip:%s%s", t->host,
@@ -83,7 +76,9 @@ static int treg_start(struct trunkreg *tr, const struct trunk *t)
 
 	err = sipreg_register(&r->reg, sipstack_sip(tr->ss), reg_uri, aor,
 			      NULL, aor, t->register_expires_s, user, NULL,
-			      0, 0, auth_h, r, false, resp_h, r, NULL, NULL);
+			      0, 0, creds_auth_h, c, true, resp_h, r, NULL,
+			      NULL);
+	mem_deref(c);   /* libre holds it now */
 	if (err) {
 		log_warn("sip: trunk %s: cannot register (%m)\n", t->id, err);
 		mem_deref(r);
