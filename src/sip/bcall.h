@@ -11,7 +11,22 @@
 #include <hotline/route.h>
 #include <hotline/sdpdesc.h>
 
-struct b2bua;
+/* The B2BUA (b2bua.c); bcall.c registers and unregisters its calls */
+struct b2bua {
+	struct sipstack *ss;          /* borrowed */
+	struct sipsess_sock *sock;    /* owned */
+	struct digest *dg;            /* borrowed */
+	struct registrar *reg;        /* borrowed */
+	struct relay_pool *pool;      /* borrowed */
+	const struct config *cfg;     /* borrowed */
+	struct store *st;             /* borrowed */
+	struct bus *bus;              /* borrowed */
+	struct list calll;            /* struct bcall, owned */
+	struct hash *callh;           /* live calls by id, borrowed */
+	struct hash *loadh;           /* struct agent_load, owned */
+	size_t ncalls;                /* calls not yet ended */
+};
+
 
 struct bcall {
 	struct le le;               /* in b2bua->calll */
@@ -52,6 +67,23 @@ struct leg {
 	enum sdpdesc_dir dir;       /* direction we last offered/answered */
 	uint32_t version;           /* our o= version towards this peer */
 };
+
+/* b2bua.c: live calls per agent (ringing or talking) */
+void b2bua_load_add(struct b2bua *b, uint64_t agent_id);
+void b2bua_load_del(struct b2bua *b, uint64_t agent_id);
+uint32_t b2bua_load_get(const struct b2bua *b, uint64_t agent_id);
+
+/* bcall.c: a call's life */
+int bcall_alloc(struct bcall **cp, struct b2bua *b, const struct route *r,
+		uint64_t caller_agent, uint64_t now);
+void bcall_publish(struct bcall *c, const char *type, uint64_t now);
+void bcall_end(struct bcall *c, enum call_cause cause, enum call_party by,
+	       uint16_t status);
+int bcall_dial_callee(struct bcall *c, const struct sdpdesc *offer);
+void bcall_ring_timer(struct bcall *c);
+int bcall_dial_agent(struct bcall *c, uint64_t agent_id,
+		     enum relay_side side, const char *from_user,
+		     const char *from_name, const struct sdpdesc *offer);
 
 /* leg.c: one SIP session of a call */
 int leg_accept(struct leg **lp, struct bcall *c, const struct sip_msg *msg,

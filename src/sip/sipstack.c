@@ -2,6 +2,7 @@
  *  of last resort */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <re.h>
 #include <hotline/config.h>
 #include <hotline/log.h>
@@ -17,6 +18,7 @@ struct sipstack {
 	struct sip *sip;                /* owned */
 	struct sip_lsnr *req_lsnr;      /* owned: the request fallback */
 	struct sip_lsnr *resp_lsnr;     /* owned: the response fallback */
+	struct tls *tls;                /* ref: TLS transports hold it too */
 	struct sa laddr;                /* the first configured address */
 };
 
@@ -27,6 +29,7 @@ static void destructor(void *arg)
 	mem_deref(ss->req_lsnr);
 	mem_deref(ss->resp_lsnr);
 	mem_deref(ss->sip);
+	mem_deref(ss->tls);
 }
 
 /* At debug level every message in and out is logged (one line each) */
@@ -65,12 +68,62 @@ static int listen_addr(struct sipstack *ss, const char *addr, bool first)
 	return 0;
 }
 
+static int listen_tls(struct sipstack *ss, const char *addr)
+{
+	struct sa sa;
+	int err;
+
+	err = sa_decode(&sa, addr, strlen(addr));
+	if (err) {
+		log_error("sip: bad tls listen address %s\n", addr);
+		return EINVAL;
+	}
+	err = sip_transp_add(ss->sip, SIP_TRANSP_TLS, &sa, ss->tls);
+	if (err) {
+		log_error("sip: cannot listen on tls %J (%m)\n", &sa, err);
+		return err;
+	}
+	log_info("sip: listening on tls %J\n", &sa);
+	return 0;
+}
+
+/* One TLS context for every TLS address. It also serves the connections
+ * we open (calls to ;transport=tls contacts); libre does not verify the
+ * peer's certificate on those. */
+static int start_tls(struct sipstack *ss, const struct config *cfg)
+{
+	int err;
+
+	if (!cfg->sip_tls_cert[0]) {
+		log_error("sip: sip_tls_listen needs sip_tls_cert\n");
+		return EINVAL;
+	}
+	/* libre says EINVAL for any failure: name a missing file first */
+	if (access(cfg->sip_tls_cert, R_OK)) {
+		err = errno;
+		log_error("sip: sip_tls_cert %s: %m\n", cfg->sip_tls_cert, err);
+		return err;
+	}
+	/* libre reads the chain, then the key, from the same PEM file */
+	err = tls_alloc(&ss->tls, TLS_METHOD_SSLV23, cfg->sip_tls_cert, NULL);
+	if (err) {
+		log_error("sip: sip_tls_cert %s: not a PEM certificate (chain)"
+			  " with its private key\n", cfg->sip_tls_cert);
+		return err;
+	}
+	for (size_t i = 0; i < cfg->sip_tls_listenc && !err; i++)
+		err = listen_tls(ss, cfg->sip_tls_listenv[i]);
+	return err;
+}
+
 /**
  * Create the SIP stack and bind UDP and TCP on every cfg->sip_listenv
- * address (libre rejects 0.0.0.0: each address is concrete). No DNS
+ * address (libre rejects 0.0.0.0: each address is concrete), then TLS on
+ * every cfg->sip_tls_listenv address with cfg->sip_tls_cert. No DNS
  * client: requests go to IP addresses (registered contacts); a module
- * that needs names must add one. Returns 0, EINVAL (no address), or the
- * bind error (logged with the address). *ssp is a mem object.
+ * that needs names must add one. Returns 0, EINVAL (no address, or
+ * TLS without a certificate), the certificate's load error, or the bind
+ * error (all logged). *ssp is a mem object.
  */
 int sipstack_alloc(struct sipstack **ssp, const struct config *cfg)
 {
@@ -95,6 +148,8 @@ int sipstack_alloc(struct sipstack **ssp, const struct config *cfg)
 
 	for (size_t i = 0; i < cfg->sip_listenc && !err; i++)
 		err = listen_addr(ss, cfg->sip_listenv[i], i == 0);
+	if (!err && cfg->sip_tls_listenc)
+		err = start_tls(ss, cfg);
 
  out:
 	if (err)

@@ -1,0 +1,462 @@
+/** @file sip/bcall.c  One bridged call: its legs, its record and events,
+ *  dialling the callee side, and its end.
+ *
+ * A call ends exactly once (bcall_end): the record is closed and stored,
+ * call.ended is published, the agents' activity goes back to idle, and
+ * every leg is moved to the call's dead list. Legs and the call itself
+ * are freed by a zero-delay timer, never inside a libre callback of the
+ * session being freed (libre still touches it when the callback returns).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sodium.h>
+#include <hotline/agent_ops.h>
+#include <hotline/bus.h>
+#include <hotline/clock.h>
+#include <hotline/config.h>
+#include <hotline/event.h>
+#include <hotline/log.h>
+#include <hotline/store.h>
+#include "bcall.h"
+#include "registrar.h"
+#include "sipstack.h"
+
+/* --- record and events --------------------------------------------------- */
+
+void bcall_publish(struct bcall *c, const char *type, uint64_t now)
+{
+	struct b2bua *b = c->b;
+	char topics[3][EVENT_TOPIC_MAX];
+	const char *topicv[3];
+	size_t n = 0;
+	int err;
+
+	err = store_call_put(b->st, &c->rec);
+	if (err)
+		log_error("b2bua: call %s: cannot store the record (%m)\n",
+			  c->rec.id, err);
+
+	re_snprintf(topics[n], sizeof(topics[n]), "call:%s", c->rec.id);
+	topicv[n] = topics[n];
+	++n;
+	if (c->rec.agent_id) {
+		re_snprintf(topics[n], sizeof(topics[n]), "agent:%llu",
+			    (unsigned long long)c->rec.agent_id);
+		topicv[n] = topics[n];
+		++n;
+	}
+	if (c->caller_agent && c->caller_agent != c->rec.agent_id) {
+		re_snprintf(topics[n], sizeof(topics[n]), "agent:%llu",
+			    (unsigned long long)c->caller_agent);
+		topicv[n] = topics[n];
+		++n;
+	}
+	err = bus_publish(b->bus, type, topicv, n, now,
+			  call_json(&c->rec, now), NULL);
+	if (err)
+		log_error("b2bua: call %s: cannot publish %s (%m)\n",
+			  c->rec.id, type, err);
+}
+
+/* The agents of the call become busy (answered) or idle (ended) */
+static void agents_activity(struct bcall *c, enum agent_action act,
+			    uint64_t now)
+{
+	const uint64_t ids[2] = { c->route.kind == ROUTE_AGENT ?
+				  c->route.agent_id : 0, c->caller_agent };
+	char actor[40];
+
+	re_snprintf(actor, sizeof(actor), "call:%s", c->rec.id);
+	for (int i = 0; i < 2; i++) {
+		enum agent_verdict v;
+		bool want = act == AGENT_ACTION_SEIZE;
+		int err;
+
+		if (!ids[i] || c->seized[i] == want)
+			continue;
+		err = agent_ops_apply(c->b->st, c->b->bus, ids[i], act,
+				      AGENT_CH_VOICE, NULL, actor, now, NULL,
+				      &v);
+		if (err || v != AGENT_OK)
+			log_debug("b2bua: call %s: agent %llu: %s not "
+				  "applied (%m, %s)\n", c->rec.id,
+				  (unsigned long long)ids[i],
+				  agent_action_name(act), err,
+				  agent_verdict_code(v));
+		c->seized[i] = want;
+	}
+}
+
+
+/* --- the call object ----------------------------------------------------- */
+
+static void call_destructor(void *arg)
+{
+	struct bcall *c = arg;
+
+	tmr_cancel(&c->ring_tmr);
+	tmr_cancel(&c->reap_tmr);
+	list_unlink(&c->le);
+	hash_unlink(&c->he);
+	list_flush(&c->forkl);
+	list_flush(&c->deadl);
+	mem_deref(c->a);
+	mem_deref(c->bl);
+	mem_deref(c->relay);
+}
+
+static void reap_h(void *arg)
+{
+	mem_deref(arg);
+}
+
+static void media_timeout_h(struct relay *rl, void *arg)
+{
+	struct bcall *c = arg;
+	(void)rl;
+
+	log_info("b2bua: call %s: no media for %u s\n", c->rec.id,
+		 c->b->cfg->rtp_timeout_s);
+	bcall_end(c, CALL_CAUSE_MEDIA_TIMEOUT, CALL_PARTY_SYSTEM, 0);
+}
+
+static void ring_timeout_h(void *arg)
+{
+	struct bcall *c = arg;
+
+	bcall_end(c, CALL_CAUSE_NO_ANSWER, CALL_PARTY_SYSTEM, 480);
+}
+
+static void call_id_new(char id[CALL_ID_MAX])
+{
+	uint8_t rnd[16];
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(id, CALL_ID_MAX, rnd, sizeof(rnd));
+}
+
+int bcall_alloc(struct bcall **cp, struct b2bua *b,
+		      const struct route *r, uint64_t caller_agent,
+		      uint64_t now)
+{
+	struct bcall *c;
+	char id[CALL_ID_MAX];
+	int err;
+
+	c = mem_zalloc(sizeof(*c), call_destructor);
+	if (!c)
+		return ENOMEM;
+	c->b = b;
+	c->route = *r;
+	c->caller_agent = caller_agent;
+	randombytes_buf(&c->sess_id, sizeof(c->sess_id));
+	c->sess_id &= 0x7fffffffffffull;   /* a short decimal in o= */
+	call_id_new(id);
+	call_init(&c->rec, id, r->direction, now);
+	str_ncpy(c->rec.did, r->did, sizeof(c->rec.did));
+	if (r->kind == ROUTE_TRUNK)
+		str_ncpy(c->rec.trunk_id, r->trunk.id,
+			 sizeof(c->rec.trunk_id));
+	c->rec.agent_id = r->kind == ROUTE_AGENT ? r->agent_id :
+			  caller_agent;
+
+	err = relay_alloc(&c->relay, b->pool, b->cfg->rtp_timeout_s,
+			  media_timeout_h, c);
+	if (err) {
+		mem_deref(c);
+		return err;
+	}
+	list_append(&b->calll, &c->le, c);
+	hash_append(b->callh, hash_joaat_str(c->rec.id), &c->he, c);
+	++b->ncalls;
+	b2bua_load_add(b, r->kind == ROUTE_AGENT ? r->agent_id : 0);
+	b2bua_load_add(b, caller_agent);
+	*cp = c;
+	return 0;
+}
+
+static void leg_bury(struct bcall *c, struct leg *l)
+{
+	if (!l)
+		return;
+	list_unlink(&l->le);
+	list_append(&c->deadl, &l->le, l);
+}
+
+/* End the call once: record, event, agents idle, legs released. The
+ * caller's INVITE, if still unanswered, is refused with status (or the
+ * status that fits cause). Legs go to the dead list, freed next turn
+ * (their destructors send CANCEL or BYE). */
+void bcall_end(struct bcall *c, enum call_cause cause,
+		     enum call_party by, uint16_t status)
+{
+	struct b2bua *b = c->b;
+	uint64_t now = clock_now_ms();
+
+	if (!call_ended(&c->rec, cause, by, status, now))
+		return;
+
+	if (c->a && !c->a->uac && !c->a->answered)
+		leg_reject(c->a, status >= 300 ? status :
+			   call_cause_sip_status(cause));
+	tmr_cancel(&c->ring_tmr);
+	agents_activity(c, AGENT_ACTION_RELEASE, now);
+	bcall_publish(c, EV_CALL_ENDED, now);
+	log_info("b2bua: call %s ended: %s by %s\n", c->rec.id,
+		 call_cause_name(cause), call_party_name(by));
+
+	hash_unlink(&c->he);
+	--b->ncalls;
+	b2bua_load_del(b, c->route.kind == ROUTE_AGENT ? c->route.agent_id : 0);
+	b2bua_load_del(b, c->caller_agent);
+
+	leg_bury(c, c->a);
+	leg_bury(c, c->bl);
+	c->a = c->bl = NULL;
+	while (c->forkl.head)
+		leg_bury(c, c->forkl.head->data);
+	tmr_start(&c->reap_tmr, 0, reap_h, c);
+}
+
+
+/* --- dialling the callee side -------------------------------------------- */
+
+struct fork_ctx {
+	struct bcall *c;
+	enum relay_side side;
+	const struct sdpdesc *offer;
+	char from_uri[160];
+	const char *from_name;
+};
+
+static void fork_contact(const struct registration *reg, void *arg)
+{
+	struct fork_ctx *fc = arg;
+	struct leg *l;
+	int err;
+
+	err = leg_connect(&l, fc->c, fc->side, reg->contact, fc->from_name,
+			  fc->from_uri, fc->offer, false);
+	if (err) {
+		log_warn("b2bua: call %s: cannot call %s (%m)\n",
+			 fc->c->rec.id, reg->contact, err);
+		return;
+	}
+	list_append(&fc->c->forkl, &l->le, l);
+}
+
+/* Ring every registered contact of agent_id on side; 0 or ENOTCONN when
+ * none could be called. */
+int bcall_dial_agent(struct bcall *c, uint64_t agent_id,
+		      enum relay_side side, const char *from_user,
+		      const char *from_name, const struct sdpdesc *offer)
+{
+	struct fork_ctx fc = { c, side, offer, "", from_name };
+
+	re_snprintf(fc.from_uri, sizeof(fc.from_uri), "sip:%s@%J", from_user,
+		    bcall_sip_laddr(c));
+	(void)registrar_contacts(c->b->reg, agent_id, fork_contact, &fc);
+	return c->forkl.head ? 0 : ENOTCONN;
+}
+
+static int dial_trunk(struct bcall *c, const char *caller_number,
+		      const struct sdpdesc *offer)
+{
+	const struct trunk *t = &c->route.trunk;
+	char to_uri[256], from_uri[160];
+	struct leg *l;
+	int err;
+
+	re_snprintf(to_uri, sizeof(to_uri), "sip:%s@%s%s", c->route.number,
+		    t->host, t->transport == TRUNK_TCP ? ";transport=tcp" :
+		    "");
+	re_snprintf(from_uri, sizeof(from_uri), "sip:%s@%J",
+		    t->caller_id[0] ? t->caller_id : caller_number,
+		    bcall_sip_laddr(c));
+	err = leg_connect(&l, c, RELAY_B, to_uri, NULL, from_uri, offer,
+			  true);
+	if (err)
+		return err;
+	list_append(&c->forkl, &l->le, l);
+	return 0;
+}
+
+/** (Re)start the ring timer: unanswered legs give up after
+ *  sip_ring_timeout_s (cause no_answer). */
+void bcall_ring_timer(struct bcall *c)
+{
+	tmr_start(&c->ring_tmr, c->b->cfg->sip_ring_timeout_s * 1000,
+		  ring_timeout_h, c);
+}
+
+/* Start the callee side of c with the caller's formats */
+int bcall_dial_callee(struct bcall *c, const struct sdpdesc *offer)
+{
+	int err;
+
+	if (c->route.kind == ROUTE_TRUNK)
+		err = dial_trunk(c, c->from_user, offer);
+	else
+		err = bcall_dial_agent(c, c->route.agent_id, RELAY_B, c->from_user,
+				 c->from_name[0] ? c->from_name : NULL,
+				 offer);
+	if (!err)
+		bcall_ring_timer(c);
+	return err;
+}
+
+
+/* --- what the legs report ------------------------------------------------ */
+
+void bcall_leg_ringing(struct bcall *c, struct leg *l, bool early_media)
+{
+	uint64_t now = clock_now_ms();
+
+	if (c->rec.state == CALL_ENDED)
+		return;
+	if (call_ringing(&c->rec, now))
+		bcall_publish(c, EV_CALL_RINGING, now);
+	if (early_media && l->side == RELAY_B && c->a && !c->a->uac &&
+	    !c->a->answered)
+		(void)leg_progress(c->a, &l->sdp);
+}
+
+/* The first answering candidate wins; the others are cancelled. */
+static void forks_settle(struct bcall *c, struct leg *winner)
+{
+	list_unlink(&winner->le);
+	while (c->forkl.head)
+		leg_bury(c, c->forkl.head->data);
+	tmr_cancel(&c->ring_tmr);
+}
+
+/* Click-to-call: the agent (side A) answered; now dial the number */
+static void click_agent_answered(struct bcall *c, struct leg *l)
+{
+	int err;
+
+	forks_settle(c, l);
+	c->a = l;
+	err = bcall_dial_callee(c, &l->sdp);
+	if (err) {
+		log_info("b2bua: call %s: cannot dial %s (%m)\n", c->rec.id,
+			 c->rec.to, err);
+		bcall_end(c, CALL_CAUSE_FAILURE, CALL_PARTY_SYSTEM, 0);
+	}
+}
+
+void bcall_leg_answered(struct bcall *c, struct leg *l)
+{
+	uint64_t now = clock_now_ms();
+	int err = 0;
+
+	if (c->rec.state == CALL_ENDED || c->bl)
+		return;
+	if (l->side == RELAY_A) {
+		click_agent_answered(c, l);
+		return;
+	}
+
+	forks_settle(c, l);
+	c->bl = l;
+	if (!c->a->uac)
+		err = leg_answer(c->a, &l->sdp);
+	if (err) {
+		log_warn("b2bua: call %s: cannot answer the caller (%m)\n",
+			 c->rec.id, err);
+		bcall_end(c, CALL_CAUSE_FAILURE, CALL_PARTY_SYSTEM, 0);
+		return;
+	}
+	if (call_answered(&c->rec, now))
+		bcall_publish(c, EV_CALL_ANSWERED, now);
+	agents_activity(c, AGENT_ACTION_SEIZE, now);
+}
+
+/* Which failure says most about an unanswered call */
+static int status_rank(uint16_t s)
+{
+	switch (s) {
+	case 486: case 600: return 5;
+	case 603: case 403: return 4;
+	case 488: case 606: return 3;
+	case 480: case 408: return 2;
+	default:            return s ? 1 : 0;
+	}
+}
+
+static void fork_failed(struct bcall *c, struct leg *l, int err,
+			const struct sip_msg *msg)
+{
+	uint16_t status = msg && !msg->req ? msg->scode :
+			  err == ETIMEDOUT ? 408 : 500;
+	enum call_party by = l->side == RELAY_A ? CALL_PARTY_CALLER :
+			     CALL_PARTY_CALLEE;
+	bool ringing = c->rec.ringing_ms != 0;
+
+	if (status_rank(status) > status_rank(c->fail_status))
+		c->fail_status = status;
+	leg_bury(c, l);
+	if (c->forkl.head)
+		return;
+
+	bcall_end(c, call_cause_from_sip(c->fail_status, ringing), by,
+		 c->fail_status);
+}
+
+void bcall_leg_closed(struct bcall *c, struct leg *l, int err,
+		      const struct sip_msg *msg)
+{
+	enum call_party by;
+
+	if (c->rec.state == CALL_ENDED)
+		return;
+	if (l != c->a && l != c->bl) {
+		fork_failed(c, l, err, msg);
+		return;
+	}
+
+	/* libre reports a BYE, and a CANCEL of the caller's INVITE, as
+	 * ECONNRESET without a message */
+	by = l == c->a ? CALL_PARTY_CALLER : CALL_PARTY_CALLEE;
+	if (err == ECONNRESET && l->answered)
+		bcall_end(c, CALL_CAUSE_NORMAL_CLEARING, by, 0);
+	else if (err == ECONNRESET)
+		bcall_end(c, CALL_CAUSE_CANCELLED, by, 487);
+	else
+		bcall_end(c, CALL_CAUSE_FAILURE, by,
+			 msg && !msg->req ? msg->scode : 0);
+}
+
+/* l sent a new offer (re-INVITE): pass hold or resume to the other leg */
+void bcall_leg_reoffer(struct bcall *c, struct leg *l)
+{
+	struct leg *other = l == c->a ? c->bl : c->a;
+	bool hold = sdpdesc_is_hold(&l->sdp);
+	uint64_t now = clock_now_ms();
+	enum sdpdesc_dir dir;
+
+	if (c->rec.state == CALL_ENDED || !other || !other->answered)
+		return;
+
+	dir = hold ? (l->sdp.dir == SDPDESC_INACTIVE ? SDPDESC_INACTIVE :
+		      SDPDESC_SENDONLY) : SDPDESC_SENDRECV;
+	if (other->dir != dir && leg_hold(other, dir))
+		log_info("b2bua: call %s: cannot pass %s on\n", c->rec.id,
+			 hold ? "hold" : "resume");
+
+	relay_set_hold(c->relay, hold);
+	if (hold && call_held(&c->rec, now))
+		bcall_publish(c, EV_CALL_HELD, now);
+	else if (!hold && call_resumed(&c->rec, now))
+		bcall_publish(c, EV_CALL_RESUMED, now);
+}
+
+struct sipsess_sock *bcall_sock(const struct bcall *c)
+{
+	return c->b->sock;
+}
+
+const struct sa *bcall_sip_laddr(const struct bcall *c)
+{
+	return sipstack_laddr(c->b->ss);
+}
