@@ -8,9 +8,10 @@ libre-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
 clang libclang-rt-14-dev
 curl wrk procps"
 
-# Test/bench extras (node runs the end-to-end tests).
+# Test/bench extras (node runs the end-to-end tests; openssl makes the
+# certificate of the SIP-over-TLS test).
 case "${1:-}" in
-test) PKGS="$PKGS nodejs npm sqlite3 valgrind sip-tester baresip-core" ;;
+test) PKGS="$PKGS nodejs npm sqlite3 valgrind sip-tester baresip-core openssl" ;;
 esac
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi

@@ -29,6 +29,9 @@ struct config {
 	/* Telephony */
 	char sip_listenv[CONFIG_SIP_LISTEN_MAX][64];  /* ADDR:PORT, UDP+TCP */
 	size_t sip_listenc;            /* 0 = SIP off */
+	char sip_tls_listenv[CONFIG_SIP_LISTEN_MAX][64];  /* ADDR:PORT, TLS */
+	size_t sip_tls_listenc;        /* 0 = no TLS; needs sip_listen */
+	char sip_tls_cert[256];        /* PEM: certificate chain + key */
 	char rtp_address[64];          /* media IP; "" = first SIP address */
 	uint16_t rtp_port_min, rtp_port_max;   /* even..odd, inclusive */
 	uint32_t rtp_timeout_s;        /* no media this long ends a call */
@@ -55,6 +58,14 @@ int config_set(struct config *cfg, const char *key, const char *val);
 /** Add one SIP listen address (the repeatable --sip flag and the
  *  sip_listen key, which takes a comma-separated list). 0 or EINVAL. */
 int config_sip_listen_add(struct config *cfg, const char *addr);
+
+/** Add one SIP-over-TLS listen address (--sip-tls, sip_tls_listen).
+ *  0 or EINVAL. */
+int config_sip_tls_listen_add(struct config *cfg, const char *addr);
+
+/** Rules between keys, checked once everything is read: 0 or EINVAL
+ *  (logged with the keys). */
+int config_check(const struct config *cfg);
 
 /** Is reason one of the configured not_ready reason codes? */
 bool config_reason_known(const struct config *cfg, const char *reason);

@@ -88,36 +88,51 @@ static int set_reasons(struct config *cfg, const char *val)
 	return 0;
 }
 
-int config_sip_listen_add(struct config *cfg, const char *addr)
+/* Append a concrete ADDR:PORT to one of the SIP address lists */
+static int addr_add(char (*v)[64], size_t *c, const char *key,
+		    const char *addr)
 {
 	struct sa sa;
 
 	if (sa_decode(&sa, addr, strlen(addr)) || !sa_port(&sa) ||
 	    sa_is_any(&sa)) {
-		log_error("config: sip_listen: expected a concrete ADDR:PORT"
-			  " (not 0.0.0.0), got \"%s\"\n", addr);
+		log_error("config: %s: expected a concrete ADDR:PORT"
+			  " (not 0.0.0.0), got \"%s\"\n", key, addr);
 		return EINVAL;
 	}
-	if (cfg->sip_listenc == CONFIG_SIP_LISTEN_MAX) {
-		log_error("config: sip_listen: at most %d addresses\n",
+	if (*c == CONFIG_SIP_LISTEN_MAX) {
+		log_error("config: %s: at most %d addresses\n", key,
 			  CONFIG_SIP_LISTEN_MAX);
 		return EINVAL;
 	}
-	return set_str(cfg->sip_listenv[cfg->sip_listenc++],
-		       sizeof(cfg->sip_listenv[0]), "sip_listen", addr);
+	return set_str(v[(*c)++], sizeof(v[0]), key, addr);
 }
 
-static int set_sip_listen(struct config *cfg, const char *val)
+int config_sip_listen_add(struct config *cfg, const char *addr)
+{
+	return addr_add(cfg->sip_listenv, &cfg->sip_listenc, "sip_listen",
+			addr);
+}
+
+int config_sip_tls_listen_add(struct config *cfg, const char *addr)
+{
+	return addr_add(cfg->sip_tls_listenv, &cfg->sip_tls_listenc,
+			"sip_tls_listen", addr);
+}
+
+/* A comma-separated list replaces the list v (of c entries) */
+static int set_addr_list(char (*v)[64], size_t *c, const char *key,
+			 const char *val)
 {
 	char buf[CONFIG_SIP_LISTEN_MAX * 64], *tok, *save = NULL;
 	int err = 0;
 
-	if (set_str(buf, sizeof(buf), "sip_listen", val))
+	if (set_str(buf, sizeof(buf), key, val))
 		return EINVAL;
-	cfg->sip_listenc = 0;
+	*c = 0;
 	for (tok = strtok_r(buf, ", ", &save); tok && !err;
 	     tok = strtok_r(NULL, ", ", &save))
-		err = config_sip_listen_add(cfg, tok);
+		err = addr_add(v, c, key, tok);
 	return err;
 }
 
@@ -156,6 +171,7 @@ int config_set(struct config *cfg, const char *key, const char *val)
 	STR(db);
 	STR(admin_token);
 	STR(sip_realm);
+	STR(sip_tls_cert);
 	UINT(event_retention_s, 60, 10ull * 365 * 24 * 3600);
 	UINT(http_max_body, 1024, 64 * 1024 * 1024);
 	UINT(ws_max_message, 125, 16 * 1024 * 1024);
@@ -176,7 +192,11 @@ int config_set(struct config *cfg, const char *key, const char *val)
 	if (!strcmp(key, "reason_codes"))
 		return set_reasons(cfg, val);
 	if (!strcmp(key, "sip_listen"))
-		return set_sip_listen(cfg, val);
+		return set_addr_list(cfg->sip_listenv, &cfg->sip_listenc, key,
+				     val);
+	if (!strcmp(key, "sip_tls_listen"))
+		return set_addr_list(cfg->sip_tls_listenv,
+				     &cfg->sip_tls_listenc, key, val);
 	if (!strcmp(key, "rtp_ports"))
 		return set_rtp_ports(cfg, val);
 	if (!strcmp(key, "log_level")) {
@@ -244,6 +264,27 @@ int config_load_file(struct config *cfg, const char *path)
 	}
 	fclose(f);
 	return err;
+}
+
+/**
+ * What no single key can check: TLS listens beside SIP over UDP/TCP (the
+ * first sip_listen address is the stack's own) and needs a certificate.
+ * Whether the certificate loads is checked when SIP starts.
+ */
+int config_check(const struct config *cfg)
+{
+	if (!cfg->sip_tls_listenc)
+		return 0;
+	if (!cfg->sip_listenc) {
+		log_error("config: sip_tls_listen needs sip_listen as well\n");
+		return EINVAL;
+	}
+	if (!cfg->sip_tls_cert[0]) {
+		log_error("config: sip_tls_listen needs sip_tls_cert (a PEM"
+			  " file with the certificate and its private key)\n");
+		return EINVAL;
+	}
+	return 0;
 }
 
 bool config_reason_known(const struct config *cfg, const char *reason)

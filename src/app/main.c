@@ -25,8 +25,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: hotline [--config FILE] [--http ADDR:PORT] "
 		"[--data DIR]\n"
-		"               [--sip ADDR:PORT]... [--rtp-ports MIN-MAX]\n"
-		"               [--log-level LEVEL] [--routes] [--version]\n"
+		"               [--sip ADDR:PORT]... [--sip-tls ADDR:PORT]...\n"
+		"               [--rtp-ports MIN-MAX] [--log-level LEVEL]\n"
+		"               [--routes] [--version]\n"
 		"\n"
 		"  --config FILE     read settings from FILE (key value lines)\n"
 		"  --http ADDR:PORT  HTTP API listen address "
@@ -34,6 +35,9 @@ static void usage(FILE *f)
 		"  --data DIR        data directory (default ./data)\n"
 		"  --sip ADDR:PORT   SIP over UDP and TCP on ADDR:PORT "
 		"(repeatable)\n"
+		"  --sip-tls A:P     SIP over TLS on A:P (repeatable; needs "
+		"--sip\n"
+		"                    and the sip_tls_cert key)\n"
 		"  --rtp-ports M-N   RTP relay port range (default "
 		"20000-29999)\n"
 		"  --log-level L     debug, info, warn or error\n"
@@ -52,6 +56,7 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 		{"data", required_argument, NULL, 'd'},
 		{"log-level", required_argument, NULL, 'l'},
 		{"sip", required_argument, NULL, 's'},
+		{"sip-tls", required_argument, NULL, 'T'},
 		{"rtp-ports", required_argument, NULL, 'p'},
 		{"routes", no_argument, NULL, 'r'},
 		{"version", no_argument, NULL, 'v'},
@@ -60,10 +65,11 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 	};
 	const char *file = NULL, *http = NULL, *data = NULL, *level = NULL;
 	const char *sipv[CONFIG_SIP_LISTEN_MAX], *rtp = NULL;
-	size_t sipc = 0;
+	const char *tlsv[CONFIG_SIP_LISTEN_MAX];
+	size_t sipc = 0, tlsc = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:H:d:l:s:p:rvh", longopts,
+	while ((c = getopt_long(argc, argv, "c:H:d:l:s:T:p:rvh", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'c': file = optarg; break;
@@ -78,6 +84,14 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 				return EINVAL;
 			}
 			sipv[sipc++] = optarg;
+			break;
+		case 'T':
+			if (tlsc == CONFIG_SIP_LISTEN_MAX) {
+				log_error("hotline: at most %d --sip-tls "
+					  "addresses\n", CONFIG_SIP_LISTEN_MAX);
+				return EINVAL;
+			}
+			tlsv[tlsc++] = optarg;
 			break;
 		case 'r': api_routes_print(); exit(0);
 		case 'v': printf("hotline %s\n", HOTLINE_VERSION); exit(0);
@@ -102,7 +116,13 @@ static int parse_args(int argc, char *argv[], struct config *cfg)
 		if (config_sip_listen_add(cfg, sipv[i]))
 			return EINVAL;
 	}
-	return 0;
+	if (tlsc)
+		cfg->sip_tls_listenc = 0;
+	for (size_t i = 0; i < tlsc; i++) {
+		if (config_sip_tls_listen_add(cfg, tlsv[i]))
+			return EINVAL;
+	}
+	return config_check(cfg);
 }
 
 static void token_hash(uint8_t out[32], const char *token)

@@ -46,6 +46,11 @@ export function randomRtpRange(n = 40) {
  *   toneSeconds       length of the microphone WAV (default 60: longer
  *                     than any test, or the call hangs up when it ends)
  *   regint            re-registration interval (default 60)
+ *   transport         of the account: 'udp' (default), 'tcp' or 'tls'
+ *                     (registrar is then Hotline's TLS address)
+ *   certificate       PEM (certificate + key) for baresip's own TLS
+ *                     listener, on its SIP port + 1: Hotline connects
+ *                     there to call a phone registered over TLS
  *   maxSeconds        baresip quits after this long no matter what (300)
  *   label
  */
@@ -74,6 +79,7 @@ export class Baresip {
 		const config = [
 			['poll_method', 'epoll'],
 			['sip_listen', `127.0.0.1:${this.sipPort}`],
+			...(o.certificate ? [['sip_certificate', o.certificate]] : []),
 			['call_local_timeout', '120'],
 			['call_max_calls', '4'],
 			['audio_player', 'aubridge,nowhere'],
@@ -110,7 +116,7 @@ export class Baresip {
 		];
 		this.aor = `sip:${o.ext}@${domain}`;
 		await fs.writeFile(path.join(this.dir, 'accounts'),
-			`<sip:${o.ext}@${domain};transport=udp>;${params.join(';')}\n`);
+			`<sip:${o.ext}@${domain};transport=${o.transport || 'udp'}>;${params.join(';')}\n`);
 		await fs.writeFile(path.join(this.dir, 'contacts'), '');
 
 		// -t: baresip quits by itself even if this process dies first

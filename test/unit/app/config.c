@@ -93,12 +93,42 @@ static void test_file(void **state)
 			 ENOENT);
 }
 
+static void test_sip_tls(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_int_equal(cfg.sip_tls_listenc, 0);
+	assert_int_equal(config_check(&cfg), 0);
+
+	assert_int_equal(config_set(&cfg, "sip_tls_listen",
+				    "127.0.0.1:5061, 127.0.0.2:5061"), 0);
+	assert_int_equal(cfg.sip_tls_listenc, 2);
+	assert_string_equal(cfg.sip_tls_listenv[1], "127.0.0.2:5061");
+	assert_int_equal(config_set(&cfg, "sip_tls_listen", "0.0.0.0:5061"),
+			 EINVAL);
+	assert_int_equal(config_set(&cfg, "sip_tls_listen", "127.0.0.1"),
+			 EINVAL);                           /* no port */
+	assert_int_equal(config_sip_tls_listen_add(&cfg, "127.0.0.3:5061"),
+			 0);
+
+	/* TLS needs UDP/TCP SIP and a certificate */
+	assert_int_equal(config_check(&cfg), EINVAL);
+	assert_int_equal(config_set(&cfg, "sip_listen", "127.0.0.1:5060"), 0);
+	assert_int_equal(config_check(&cfg), EINVAL);
+	assert_int_equal(config_set(&cfg, "sip_tls_cert", "/etc/h.pem"), 0);
+	assert_int_equal(config_check(&cfg), 0);
+	assert_int_equal(cfg.sip_listenc, 1);   /* the lists stay apart */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_set_validates),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_sip_tls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
