@@ -1,5 +1,6 @@
 /** @file app/main.c  hotline: command line, start-up, shutdown */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <hotline/libre.h>
 #include <sodium.h>
 #include <hotline/api.h>
@@ -178,10 +180,60 @@ static int admin_token(struct store *st, const struct config *cfg,
 	return 0;
 }
 
-static void signal_handler(int sig)
+/* SIGTERM/SIGINT wake the loop through a pipe (the self-pipe trick):
+ * libre's own handler only sets a flag and counts on epoll_wait() being
+ * interrupted, which valgrind does not do, so an idle loop would sleep on
+ * until its next timer. */
+static int sig_pipe[2] = { -1, -1 };
+
+static void signal_caught(int sig)
 {
-	log_info("hotline: signal %d, shutting down\n", sig);
-	re_cancel();
+	uint8_t b = (uint8_t)sig;
+	int saved = errno;
+
+	(void)!write(sig_pipe[1], &b, 1);
+	errno = saved;
+}
+
+static void signal_read_h(int flags, void *arg)
+{
+	uint8_t b;
+	(void)flags;
+	(void)arg;
+
+	while (read(sig_pipe[0], &b, 1) == 1) {
+		log_info("hotline: signal %u, shutting down\n", b);
+		re_cancel();
+	}
+}
+
+static int signals_watch(void)
+{
+	struct sigaction sa;
+	int err;
+
+	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC))
+		return errno;
+	err = fd_listen(sig_pipe[0], FD_READ, signal_read_h, NULL);
+	if (err)
+		return err;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = signal_caught;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) || sigaction(SIGINT, &sa, NULL))
+		return errno;
+	return 0;
+}
+
+static void signals_close(void)
+{
+	if (sig_pipe[0] < 0)
+		return;
+	fd_close(sig_pipe[0]);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
 }
 
 #define FDS_MAX 65536
@@ -257,7 +309,10 @@ static int run(const struct config *cfg)
 		 HOTLINE_VERSION, dbpath,
 		 (unsigned long long)bus_last_seq(bus));
 
-	err = re_main(signal_handler);
+	err = signals_watch();
+	if (!err)
+		err = re_main(NULL);
+	signals_close();
  out:
 	/* order matters: clients first, then the bus flushes pending events
 	 * into the store, then the store closes */

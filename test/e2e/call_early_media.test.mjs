@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	startSipDaemon, Scope, Watch, newAgent, agentPhone, dial, startCarrier, attachMedia, assertCallEvents,
+	Scope, openCallSuite, closeCallSuite, newAgent, agentPhone, dial, startCarrier, attachMedia, assertCallEvents,
 	assertEndedRecord, recordMatchesLastEvent, assertRelayed, waitReleased, isRelayAddr, SLOW,
 } from './lib/calls.mjs';
 import { startSipp, freeUdpPort } from './lib/sipp.mjs';
@@ -22,18 +22,10 @@ const EARLY_PACKETS = 10;        // 200 ms of audio each way before the answer
 let d;
 let watch;
 
-before(async () => {
-	d = await startSipDaemon();
-	watch = await Watch.open(new Scope(d));
-});
-
-after(async () => {
-	watch?.cleanup();
-	if (d) {
-		await d.stop();
-		await d.cleanup();
-	}
-});
+// the callee answers EARLY_MS after its 183: the ring timeout must be longer
+before(async () => ({ d, watch } = await openCallSuite({
+	config: { sip_ring_timeout_s: Math.ceil(EARLY_MS / 1000) + 4 } })));
+after(() => closeCallSuite(d, watch));
 
 function logLines(sipp) {
 	return sipp.logText().trim().split('\n');
