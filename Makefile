@@ -48,7 +48,7 @@ valgrind: build
 	HOTLINE_BIN=$(CURDIR)/scripts/valgrind-hotline node --test \
 		--test-concurrency=1 test/e2e/
 
-bench: deps build
+bench: deps-test build
 	./bench/run.sh $(BUILD_RELEASE)
 
 clean:

@@ -1,7 +1,7 @@
 /** @file bench/rtp_echo.c  RTP echo / sink for media load tests
  *
  *   bench_rtp_echo --addr 127.0.0.1 --ports MIN-MAX [--mode echo|sink]
- *                  [--duration S] [--rtcp]
+ *                  [--duration S] [--rtcp] [--rcvbuf BYTES]
  *
  * Binds a UDP socket on every even port of the range (and on every odd
  * one with --rtcp), waits with epoll, reads in batches with recvmmsg and,
@@ -10,6 +10,13 @@
  * --duration seconds it prints one JSON line on stdout: packets and bytes
  * received and sent, send failures, elapsed seconds and its own CPU time
  * (getrusage). A line on stderr says when every socket is bound.
+ *
+ * SIGUSR1 prints the same line with "final":false and goes on, so a run
+ * script can take counters over a window. Each socket's receive (and
+ * send) buffer is --rcvbuf bytes (default 32 MiB; SO_RCVBUFFORCE when
+ * allowed, else capped by net.core.rmem_max): one port may take every
+ * call's stream, and a short stall of this process must not read as loss
+ * in the relay under test.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,6 +48,7 @@ struct opts {
 	bool echo;
 	bool rtcp;
 	double duration;    /* 0 = until a signal */
+	int rcvbuf;         /* socket buffer bytes */
 };
 
 struct counters {
@@ -54,18 +62,21 @@ static struct iovec iov[BATCH];
 static struct sockaddr_storage srcv[BATCH];
 static uint8_t bufv[BATCH][PKT_MAX];
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, snap;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		snap = 1;
+	else
+		stop = 1;
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_rtp_echo --addr IP --ports MIN-MAX "
-		"[--mode echo|sink] [--duration S] [--rtcp]\n");
+		"[--mode echo|sink] [--duration S] [--rtcp] "
+		"[--rcvbuf BYTES]\n");
 	exit(2);
 }
 
@@ -96,18 +107,21 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{"mode",     required_argument, NULL, 'm'},
 		{"duration", required_argument, NULL, 'd'},
 		{"rtcp",     no_argument,       NULL, 'r'},
+		{"rcvbuf",   required_argument, NULL, 'B'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->echo = true;
+	o->rcvbuf = 32 << 20;
 	while ((c = getopt_long(argc, argv, "", longv, NULL)) != -1) {
 		switch (c) {
 
 		case 'a': o->addr = optarg; break;
 		case 'r': o->rtcp = true; break;
 		case 'd': o->duration = atof(optarg); break;
+		case 'B': o->rcvbuf = atoi(optarg); break;
 		case 'p':
 			if (!parse_ports(optarg, &o->port_min, &o->port_max))
 				usage();
@@ -122,7 +136,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 
-	if (!o->addr || !o->port_min || optind != argc || o->duration < 0)
+	if (!o->addr || !o->port_min || optind != argc || o->duration < 0 ||
+	    o->rcvbuf < 0)
 		usage();
 }
 
@@ -148,6 +163,17 @@ static bool addr_make(struct sockaddr_storage *ss, socklen_t *len,
 	}
 
 	return false;
+}
+
+/* Deep socket buffers; 0 keeps the system default */
+static void buf_size(int fd, int sz)
+{
+	if (!sz)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 }
 
 /* Bind every wanted port and add it to epoll; the number bound, or -1 */
@@ -176,6 +202,7 @@ static int bind_all(int ep, const struct opts *o)
 			return -1;
 		}
 
+		buf_size(fd, o->rcvbuf);
 		ev.data.fd = fd;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			fprintf(stderr, "rtp_echo: epoll: %s\n",
@@ -271,17 +298,18 @@ static void raise_nofile(void)
 }
 
 static void report(const struct opts *o, int socks, double secs,
-		   const struct counters *c)
+		   const struct counters *c, bool final)
 {
 	struct rusage ru;
 
 	getrusage(RUSAGE_SELF, &ru);
-	printf("{\"mode\":\"%s\",\"sockets\":%d,\"seconds\":%.3f,"
+	printf("{\"final\":%s,\"mode\":\"%s\",\"sockets\":%d,\"seconds\":%.3f,"
 	       "\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64 ","
 	       "\"tx_packets\":%" PRIu64 ",\"tx_bytes\":%" PRIu64 ","
 	       "\"tx_errors\":%" PRIu64 ",\"truncated\":%" PRIu64 ","
 	       "\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f}\n",
-	       o->echo ? "echo" : "sink", socks, secs,
+	       final ? "true" : "false", o->echo ? "echo" : "sink", socks,
+	       secs,
 	       c->rx_packets, c->rx_bytes, c->tx_packets, c->tx_bytes,
 	       c->tx_errors, c->truncated,
 	       tv_s(ru.ru_utime), tv_s(ru.ru_stime));
@@ -304,6 +332,7 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;   /* no SA_RESTART: epoll_wait returns */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 
 	ep = epoll_create1(0);
 	if (ep < 0)
@@ -324,8 +353,12 @@ int main(int argc, char **argv)
 
 		for (int i = 0; i < n; i++)
 			serve_fd(evv[i].data.fd, o.echo, &c);
+		if (snap) {
+			snap = 0;
+			report(&o, socks, now_s() - start, &c, false);
+		}
 	}
 
-	report(&o, socks, now_s() - start, &c);
+	report(&o, socks, now_s() - start, &c, true);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #   bench_fanout is built there. Given a binary instead, bench_fanout is
 #   built in $BENCH_BUILD (default build/release).
 #   FANOUT_ARGS adds options to bench_fanout (e.g. "--agents 2000").
+#   SIP_BENCH=1 also runs bench/sip/run.sh (its own daemon; SIP_* knobs).
 # Starts the daemon on a free loopback port with a temporary data dir and
 # HOTLINE_ADMIN_TOKEN, prints every command it runs, stops the daemon with
 # SIGTERM by PID. Installs nothing.
@@ -97,3 +98,9 @@ PID=""
 warnings=$(grep -ciE 'warn|error' "$TMP/hotline.log" || true)
 echo "bench: daemon stopped (exit $rc), $warnings warning/error log lines"
 grep -iE 'warn|error' "$TMP/hotline.log" | sort | uniq -c | sort -rn | head -n 10 || true
+
+if [ "${SIP_BENCH:-0}" = 1 ]; then
+	echo
+	echo "== SIP (bench/sip/run.sh) =="
+	run ./bench/sip/run.sh "$ARG" || echo "bench: sip/run.sh failed"
+fi

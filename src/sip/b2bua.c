@@ -238,8 +238,11 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 		mem_deref(c);
 		return;
 	}
+	/* dial first: storing the record is the slow part of this turn, and
+	 * call.ringing can only come on a later one */
+	err = bcall_dial_callee(c, &offer);
 	bcall_publish(c, EV_CALL_CREATED, now);
-	if (bcall_dial_callee(c, &offer))
+	if (err)
 		bcall_end(c, CALL_CAUSE_UNAVAILABLE, CALL_PARTY_SYSTEM, 480);
 }
 

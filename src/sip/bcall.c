@@ -166,6 +166,9 @@ int bcall_alloc(struct bcall **cp, struct b2bua *b,
 		mem_deref(c);
 		return err;
 	}
+	/* no media is expected before the answer (the ring timer covers
+	 * that phase) */
+	relay_set_hold(c->relay, true);
 	list_append(&b->calll, &c->le, c);
 	hash_append(b->callh, hash_joaat_str(c->rec.id), &c->he, c);
 	++b->ncalls;
@@ -367,6 +370,7 @@ void bcall_leg_answered(struct bcall *c, struct leg *l)
 		bcall_end(c, CALL_CAUSE_FAILURE, CALL_PARTY_SYSTEM, 0);
 		return;
 	}
+	relay_set_hold(c->relay, false);
 	if (call_answered(&c->rec, now))
 		bcall_publish(c, EV_CALL_ANSWERED, now);
 	agents_activity(c, AGENT_ACTION_SEIZE, now);

@@ -148,6 +148,7 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 int leg_accept(struct leg **lp, struct bcall *c, const struct sip_msg *msg,
 	       const struct sdpdesc *offer)
 {
+	struct sa raddr;
 	struct leg *l;
 	int err;
 
@@ -156,6 +157,9 @@ int leg_accept(struct leg **lp, struct bcall *c, const struct sip_msg *msg,
 		return err;
 	l->sdp = *offer;
 	l->has_sdp = true;
+	/* the caller may wait for audio before it sends any (no latch yet) */
+	if (offer->port && !offer->hold_addr && !sdpdesc_remote(offer, &raddr))
+		relay_set_remote(c->relay, RELAY_A, &raddr);
 
 	err = sipsess_accept(&l->sess, bcall_sock(c), msg, 180, "Ringing",
 			     "hotline", CTYPE_SDP, NULL, NULL, NULL, false,
