@@ -334,6 +334,20 @@ int rest_page_add(struct rest_page_ctx *pc, json_t *item,
 	return 0;
 }
 
+int rest_page_named(struct rest_req *r, struct rest_page_ctx *pc,
+		    char *cursor, size_t cursorsz,
+		    bool (*valid)(const char *))
+{
+	if (rest_page(r, &pc->limit, cursor, cursorsz))
+		return EPROTO;
+	if (cursor[0] && !valid(cursor)) {
+		rest_error(r, 400, "invalid_query", "cursor",
+			   "cursor is not one this server gave");
+		return EPROTO;
+	}
+	return 0;
+}
+
 void rest_page_reply(struct rest_req *r, struct rest_page_ctx *pc, int err,
 		     const char *what)
 {

@@ -109,6 +109,13 @@ struct rest_page_ctx {
 int rest_page_add(struct rest_page_ctx *pc, json_t *item,
 		  const char *cursor);
 
+/** rest_page() for a collection keyed by a name: limit and cursor into
+ *  pc->limit and cursor, the cursor checked with valid (400 invalid_query
+ *  when it is not one this server gives). EPROTO after the error reply. */
+int rest_page_named(struct rest_req *r, struct rest_page_ctx *pc,
+		    char *cursor, size_t cursorsz,
+		    bool (*valid)(const char *));
+
 /** Reply to a list request after a store walk that returned err: the
  *  page (200, with next_cursor when err is REST_PAGE_MORE) or the store
  *  error (what names the collection). pc->items is stolen either way. */

@@ -168,20 +168,13 @@ static int list_did(const struct did *d, void *arg)
 
 static void dids_list(struct rest_req *r)
 {
-	struct rest_page_ctx pc = {.items = json_array()};
+	struct rest_page_ctx pc = {0};
 	char cursor[TRUNK_NUMBER_MAX];
 	int err;
 
-	if (rest_page(r, &pc.limit, cursor, sizeof(cursor))) {
-		json_decref(pc.items);
+	if (rest_page_named(r, &pc, cursor, sizeof(cursor), did_number_valid))
 		return;
-	}
-	if (cursor[0] && !did_number_valid(cursor)) {
-		json_decref(pc.items);
-		rest_error(r, 400, "invalid_query", "cursor",
-			   "cursor is not one this server gave");
-		return;
-	}
+	pc.items = json_array();
 	err = store_did_list(r->api->st, cursor, pc.limit + 1, list_did, &pc);
 	rest_page_reply(r, &pc, err, "DIDs");
 }

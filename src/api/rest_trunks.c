@@ -207,20 +207,13 @@ static int list_trunk(const struct trunk *t, void *arg)
 
 static void trunks_list(struct rest_req *r)
 {
-	struct rest_page_ctx pc = {.items = json_array()};
+	struct rest_page_ctx pc = {0};
 	char cursor[TRUNK_ID_MAX];
 	int err;
 
-	if (rest_page(r, &pc.limit, cursor, sizeof(cursor))) {
-		json_decref(pc.items);
+	if (rest_page_named(r, &pc, cursor, sizeof(cursor), trunk_id_valid))
 		return;
-	}
-	if (cursor[0] && !trunk_id_valid(cursor)) {
-		json_decref(pc.items);
-		rest_error(r, 400, "invalid_query", "cursor",
-			   "cursor is not one this server gave");
-		return;
-	}
+	pc.items = json_array();
 	err = store_trunk_list(r->api->st, cursor, pc.limit + 1, list_trunk,
 			       &pc);
 	rest_page_reply(r, &pc, err, "trunks");
