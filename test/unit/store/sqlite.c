@@ -3,107 +3,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <re.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
 #include "store/migrations.h"
+#include "tmpstore.h"
 
 #define HA1 "0123456789abcdef0123456789abcdef"
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *st;
-};
-
-
-/* --- fixture --------------------------------------------------------- */
-
-static void rm_dir(const char *dir)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	while (d && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/hotline-store-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/hotline.db", f->dir);
-	*state = f;
-
-	return store_open(&f->st, f->path) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	mem_deref(f->st);
-	rm_dir(f->dir);
-	free(f);
-	return 0;
-}
-
-static void reopen(struct fixture *f)
-{
-	f->st = mem_deref(f->st);
-	assert_int_equal(store_open(&f->st, f->path), 0);
-}
-
-/* One integer from the database file, read behind the store's back */
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t v;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-					 NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-					 NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
 
 /* --- builders and collectors ----------------------------------------- */
 
@@ -284,37 +195,37 @@ static int event_h(const struct store_event *ev, void *arg)
 
 static void test_migrations(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	int64_t applied_at;
 
 	f->st = mem_deref(f->st);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM schema_migrations"), store_migrationc);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM schema_migrations "
 		"WHERE version = 1 AND name = '001_init'"), 1);
-	applied_at = raw_int(f->path,
+	applied_at = tmpstore_raw_int(f->path,
 			     "SELECT max(applied_at) FROM schema_migrations");
 	assert_true(applied_at > 1600000000000LL);
 
 	/* reopening applies nothing again (CREATE TABLE would fail) */
-	reopen(f);
+	tmpstore_reopen(f);
 	f->st = mem_deref(f->st);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM schema_migrations"), store_migrationc);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT max(applied_at) FROM schema_migrations"), applied_at);
 
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
 		"name IN ('settings', 'agents', 'agent_skills', "
 		"'agent_activities', 'queues', 'queue_members', 'events')"), 7);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM pragma_journal_mode "
 		"WHERE journal_mode = 'wal'"), 1);
 
 	/* a schema from a newer build is refused */
-	raw_exec(f->path, "INSERT INTO schema_migrations VALUES "
+	tmpstore_raw_exec(f->path, "INSERT INTO schema_migrations VALUES "
 		 "(999, '999_future', 0)");
 	assert_int_equal(store_open(&f->st, f->path), EPROTO);
 	assert_null(f->st);
@@ -322,7 +233,7 @@ static void test_migrations(void **state)
 
 static void test_open_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct store *st = NULL;
 	char uri[160];
 
@@ -355,7 +266,7 @@ static void test_open_errors(void **state)
 
 static void test_agent_roundtrip(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct agent a, want, got;
 	struct agent_state as;
 	uint64_t id;
@@ -447,7 +358,7 @@ static void test_agent_roundtrip(void **state)
 
 static void test_agent_unique_extension(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct agent a, b, c, got;
 
 	agent_fill(&a, "1001", "A");
@@ -483,7 +394,7 @@ static void test_agent_unique_extension(void **state)
 /* Each row breaks one rule; create must refuse it without writing */
 static void test_agent_invalid(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct agent a;
 	struct seen sn = {0};
 
@@ -533,7 +444,7 @@ static int agent_nested_h(const struct agent *a, void *arg)
 
 static void test_agent_list(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t idv[5];
 	struct seen sn;
 
@@ -607,7 +518,7 @@ static const struct agent_transition trv[] = {
 
 static void test_activities(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t a = agent_new(f->st, "1001"), b = agent_new(f->st, "1002");
 	struct agent_transition tr;
 	struct seen sn;
@@ -689,7 +600,7 @@ static void test_activities(void **state)
 
 static void test_queues(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct queue q, got;
 	struct seen sn;
 
@@ -769,7 +680,7 @@ static void test_queues(void **state)
 
 static void test_members(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t a1 = agent_new(f->st, "1001"), a2 = agent_new(f->st, "1002");
 	uint64_t a3 = agent_new(f->st, "1003"), a4 = agent_new(f->st, "1004");
 	struct queue_member m = {.queue_id = "q", .tier = 1};
@@ -838,7 +749,7 @@ static void test_members(void **state)
 
 static void test_delete_cascades(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t a = agent_new(f->st, "1001"), b = agent_new(f->st, "1002");
 	struct agent_transition tr = trv[0];
 	struct seen sn;
@@ -885,11 +796,11 @@ static void test_delete_cascades(void **state)
 	assert_int_equal(sn.n, 0);
 
 	f->st = mem_deref(f->st);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM agent_skills"), 0);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM agent_activities"), 1);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM queue_members"), 0);
 }
 
@@ -910,7 +821,7 @@ static void event_add(struct store *st, uint64_t seq)
 
 static void test_events(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t first = 9, last = 9, removed = 9;
 	struct seen sn;
 
@@ -981,7 +892,7 @@ static void test_events(void **state)
 
 static void test_settings(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	char val[8];
 
 	assert_int_equal(store_setting_get(f->st, "missing", val, sizeof(val)),
@@ -1011,7 +922,7 @@ static void test_settings(void **state)
 
 static void test_transactions(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct agent a;
 	char val[8];
 
@@ -1042,7 +953,7 @@ static void test_transactions(void **state)
 	/* closing commits an open transaction */
 	assert_int_equal(store_begin(f->st), 0);
 	assert_int_equal(store_setting_set(f->st, "k3", "3"), 0);
-	reopen(f);
+	tmpstore_reopen(f);
 	assert_false(store_in_tx(f->st));
 	assert_int_equal(store_setting_get(f->st, "k3", val, sizeof(val)), 0);
 	assert_string_equal(val, "3");
@@ -1050,7 +961,7 @@ static void test_transactions(void **state)
 
 static void test_reopen(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct agent a, got;
 	struct queue q;
 	struct agent_transition tr = trv[4];
@@ -1071,7 +982,7 @@ static void test_reopen(void **state)
 	event_add(f->st, 7);
 	assert_int_equal(store_setting_set(f->st, "seq", "7"), 0);
 
-	reopen(f);
+	tmpstore_reopen(f);
 
 	assert_int_equal(store_agent_get(f->st, a.id, &got), 0);
 	agent_equal(&got, &a);
@@ -1094,7 +1005,7 @@ static void test_reopen(void **state)
 }
 
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tmpstore_setup, tmpstore_teardown)
 
 int main(void)
 {

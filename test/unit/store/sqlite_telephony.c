@@ -5,106 +5,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <cmocka.h>
-#include <sqlite3.h>
 #include <re.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
 #include "store/migrations.h"
+#include "tmpstore.h"
 
 #define HA1 "0123456789abcdef0123456789abcdef"
 
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *st;
-};
-
-
-/* --- fixture (as in sqlite.c) ---------------------------------------- */
-
-static void rm_dir(const char *dir)
-{
-	char path[512];
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	while (d && (de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/hotline-store-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof(f->path), "%s/hotline.db", f->dir);
-	*state = f;
-
-	return store_open(&f->st, f->path) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	mem_deref(f->st);
-	rm_dir(f->dir);
-	free(f);
-	return 0;
-}
-
-static void reopen(struct fixture *f)
-{
-	f->st = mem_deref(f->st);
-	assert_int_equal(store_open(&f->st, f->path), 0);
-}
-
-static int64_t raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	int64_t v;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
-					 NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-					 SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-	sqlite3_close(db);
-}
 
 static uint64_t agent_new(struct store *st, const char *ext)
 {
@@ -125,19 +38,19 @@ static uint64_t agent_new(struct store *st, const char *ext)
 
 static void test_migration_002(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 
 	f->st = mem_deref(f->st);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM schema_migrations "
 		"WHERE version = 2 AND name = '002_telephony'"), 1);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND "
 		"name IN ('calls', 'registrations', 'trunks', 'dids')"), 4);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
 		"name IN ('calls_active', 'calls_agent', 'calls_created')"), 3);
-	assert_int_equal(raw_int(f->path,
+	assert_int_equal(tmpstore_raw_int(f->path,
 		"SELECT count(*) FROM pragma_table_info('agents') WHERE name "
 		"LIKE 'activity_%'"), 6);
 }
@@ -146,7 +59,7 @@ static void test_migration_002(void **state)
  * its agents keep their data and start with every channel idle. */
 static void test_migrate_from_001(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct store *st = NULL;
 	struct agent a;
 	struct agent_state as;
@@ -156,14 +69,14 @@ static void test_migrate_from_001(void **state)
 	assert_int_equal(store_migrationv[0].version, 1);
 	snprintf(path, sizeof(path), "%s/old.db", f->dir);
 
-	raw_exec(path, "CREATE TABLE schema_migrations (version INTEGER "
+	tmpstore_raw_exec(path, "CREATE TABLE schema_migrations (version INTEGER "
 		 "PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT "
 		 "NULL) STRICT");
-	raw_exec(path, store_migrationv[0].sql);
+	tmpstore_raw_exec(path, store_migrationv[0].sql);
 	snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations VALUES "
 		 "(1, '%s', 1)", store_migrationv[0].name);
-	raw_exec(path, sql);
-	raw_exec(path, "INSERT INTO agents (name, extension, ha1, "
+	tmpstore_raw_exec(path, sql);
+	tmpstore_raw_exec(path, "INSERT INTO agents (name, extension, ha1, "
 		 "capacity_voice, capacity_chat, capacity_email, status, "
 		 "reason, status_since, created_at, updated_at) VALUES "
 		 "('Old', '2001', '" HA1 "', 1, 2, 3, 'not_ready', 'lunch', "
@@ -190,9 +103,9 @@ static void test_migrate_from_001(void **state)
 	assert_int_equal(a.st.activity[AGENT_CH_VOICE], AGENT_BUSY);
 	mem_deref(st);
 
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM "
+	assert_int_equal(tmpstore_raw_int(path, "SELECT count(*) FROM "
 				 "schema_migrations"), store_migrationc);
-	assert_int_equal(raw_int(path, "SELECT count(*) FROM calls"), 0);
+	assert_int_equal(tmpstore_raw_int(path, "SELECT count(*) FROM calls"), 0);
 }
 
 
@@ -200,7 +113,7 @@ static void test_migrate_from_001(void **state)
 
 static void test_agent_activity(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t a = agent_new(f->st, "1001"), b = agent_new(f->st, "1002");
 	struct agent got;
 	struct agent_state as;
@@ -230,7 +143,7 @@ static void test_agent_activity(void **state)
 	as.activity_since_ms[AGENT_CH_EMAIL] = 60;
 	assert_int_equal(store_agent_state_save(f->st, b, &as), 0);
 
-	reopen(f);
+	tmpstore_reopen(f);
 	assert_int_equal(store_agent_get(f->st, a, &got), 0);
 	assert_int_equal(got.st.presence, AGENT_LOGGED_IN);
 	assert_int_equal(got.st.availability, AGENT_READY);
@@ -327,7 +240,7 @@ static void call_equal(const struct call_record *got,
 
 static void test_call_put_get(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t agent = agent_new(f->st, "1001");
 	struct call_record c, d, got;
 	uint64_t cursor;
@@ -341,7 +254,7 @@ static void test_call_put_get(void **state)
 	assert_int_equal(store_call_get(f->st, c.id, &got), 0);
 	call_equal(&got, &c);
 	assert_int_equal(got.agent_id, 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM calls WHERE "
+	assert_int_equal(tmpstore_raw_int(f->path, "SELECT count(*) FROM calls WHERE "
 				 "agent_id IS NULL"), 1);
 
 	/* through its life: the same row, the same cursor */
@@ -365,7 +278,7 @@ static void test_call_put_get(void **state)
 	assert_int_equal(got.created_ms, 1000);
 	c.created_ms = 1000;
 	call_equal(&got, &c);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM calls"), 1);
+	assert_int_equal(tmpstore_raw_int(f->path, "SELECT count(*) FROM calls"), 1);
 
 	/* a second call gets a later cursor */
 	call_make(&d, 2, CALL_OUTBOUND, 2000);
@@ -408,7 +321,7 @@ static void test_call_put_get(void **state)
 	assert_int_equal(store_call_get(f->st, d.id, &got), ENOENT);
 
 	/* a cause from a newer build: unreadable, not misread */
-	raw_exec(f->path, "UPDATE calls SET cause = 'transferred' "
+	tmpstore_raw_exec(f->path, "UPDATE calls SET cause = 'transferred' "
 		 "WHERE state = 'ended'");
 	log_level_set(LOGL_ERROR + 1);
 	assert_int_equal(store_call_get(f->st, c.id, &got), EIO);
@@ -532,7 +445,7 @@ static void filter_reset(struct store_call_filter *f)
 
 static void test_call_list(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t agentv[2], cursorv[ARRAY_SIZE(callv)];
 	struct store_call_filter flt;
 	struct seen sn;
@@ -683,7 +596,7 @@ static void test_call_list(void **state)
 
 static void test_call_end_stale(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t agentv[2], cursorv[ARRAY_SIZE(callv)];
 	struct store_call_filter flt;
 	struct call_record got;
@@ -760,7 +673,7 @@ static int reg_h(const struct registration *r, void *arg)
 
 static void test_registrations(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	uint64_t a = agent_new(f->st, "1001"), b = agent_new(f->st, "1002");
 	struct registration r;
 	struct seen sn;
@@ -843,7 +756,7 @@ static void test_registrations(void **state)
 	assert_int_equal(store_registration_list(f->st, 0, reg_h, &sn), 0);
 	assert_int_equal(sn.n, 1);
 	assert_int_equal(sn.regv[0].agent_id, b);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM registrations"),
+	assert_int_equal(tmpstore_raw_int(f->path, "SELECT count(*) FROM registrations"),
 			 1);
 }
 
@@ -891,7 +804,7 @@ static int trunk_h(const struct trunk *t, void *arg)
 
 static void test_trunks(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct trunk t, got;
 	struct seen sn;
 
@@ -997,7 +910,7 @@ static int did_h(const struct did *d, void *arg)
 
 static void test_dids(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpstore *f = *state;
 	struct did d, got;
 	struct seen sn;
 
@@ -1064,7 +977,7 @@ static void test_dids(void **state)
 	assert_int_equal(store_did_get(f->st, NULL, &got), EINVAL);
 
 	/* a target type from a newer build: unreadable, not misrouted */
-	raw_exec(f->path, "UPDATE dids SET target_type = 'queue' "
+	tmpstore_raw_exec(f->path, "UPDATE dids SET target_type = 'queue' "
 		 "WHERE number = '+33100000000'");
 	log_level_set(LOGL_ERROR + 1);
 	assert_int_equal(store_did_get(f->st, "+33100000000", &got), EIO);
@@ -1072,7 +985,7 @@ static void test_dids(void **state)
 }
 
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tmpstore_setup, tmpstore_teardown)
 
 int main(void)
 {
