@@ -38,14 +38,14 @@ static struct agent_load *load_find(const struct b2bua *b, uint64_t id)
 				       &id));
 }
 
-uint32_t b2bua_load_get(const struct b2bua *b, uint64_t id)
+static uint32_t load_get(const struct b2bua *b, uint64_t id)
 {
 	struct agent_load *al = load_find(b, id);
 
 	return al ? al->n : 0;
 }
 
-void b2bua_load_add(struct b2bua *b, uint64_t id)
+static void load_add(struct b2bua *b, uint64_t id)
 {
 	struct agent_load *al;
 
@@ -62,7 +62,7 @@ void b2bua_load_add(struct b2bua *b, uint64_t id)
 	++al->n;
 }
 
-void b2bua_load_del(struct b2bua *b, uint64_t id)
+static void load_del(struct b2bua *b, uint64_t id)
 {
 	struct agent_load *al = id ? load_find(b, id) : NULL;
 
@@ -87,6 +87,26 @@ static struct bcall *call_find(const struct b2bua *b, const char *id)
 }
 
 
+/** A new call joins the registry: listed, found by id, counted, and its
+ *  agents' load raised (a second call to them gets 486). */
+void b2bua_call_add(struct b2bua *b, struct bcall *c)
+{
+	list_append(&b->calll, &c->le, c);
+	hash_append(b->callh, hash_joaat_str(c->rec.id), &c->he, c);
+	++b->ncalls;
+	load_add(b, bcall_callee_agent(c));
+	load_add(b, c->caller_agent);
+}
+
+/** The call ended: no longer live (it stays listed until freed). */
+void b2bua_call_remove(struct b2bua *b, struct bcall *c)
+{
+	hash_unlink(&c->he);
+	--b->ncalls;
+	load_del(b, bcall_callee_agent(c));
+	load_del(b, c->caller_agent);
+}
+
 /* --- incoming INVITE ----------------------------------------------------- */
 
 /* A user part we put into our own URIs and records: [A-Za-z0-9+*#._-] */
@@ -110,29 +130,28 @@ static void party_copy(char *dst, size_t sz, const struct pl *pl,
 /* The caller's offer: 0, or the status to refuse the INVITE with */
 static uint16_t offer_check(const struct sip_msg *msg, struct sdpdesc *d)
 {
-	int err;
-
-	if (!mbuf_get_left(msg->mb))
-		return 488;      /* no offer: we relay without a codec of our own */
-	if (!msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
-		return 415;
-	err = sdpdesc_parse(d, (const char *)mbuf_buf(msg->mb),
-			    mbuf_get_left(msg->mb));
-	if (err == ENOENT)
+	switch (leg_sdp_read(msg, NULL, d)) {
+	case 0:
+		/* port 0: the caller refuses its only audio stream */
+		return d->port ? 0 : 488;
+	case EPROTO:
+		return msg_ctype_cmp(&msg->ctyp, "application", "sdp") ?
+		       400 : 415;
+	default:   /* no offer (we relay without a codec of our own), no
+		      audio, no G.711 */
 		return 488;
-	if (err)
-		return 400;
-	if (!d->port)      /* the caller refuses its only audio stream */
-		return 488;
-	return sdpdesc_filter(d, NULL) ? 488 : 0;
+	}
 }
 
-static void refuse(struct b2bua *b, const struct sip_msg *msg,
-		   uint16_t status, const char *reason)
+/* Refuse the INVITE with status (reason NULL: the standard phrase);
+ * returns status. */
+static uint16_t refuse(struct b2bua *b, const struct sip_msg *msg,
+		       uint16_t status, const char *reason)
 {
 	log_debug("b2bua: INVITE %r from %J: %u %s\n", &msg->ruri, &msg->src,
-		  status, reason);
+		  status, reason ? reason : sipstack_reason(status));
 	(void)sipstack_reply(b->ss, msg, status, reason, NULL);
+	return status;
 }
 
 /* Where the INVITE goes; 0 with *r set (and *caller_agent when the
@@ -144,10 +163,8 @@ static uint16_t invite_route(struct b2bua *b, const struct sip_msg *msg,
 	struct agent caller;
 	int err;
 
-	if (!msg->uri.user.l || msg->uri.user.l >= sizeof(dest)) {
-		refuse(b, msg, 404, "Not Found");
-		return 404;
-	}
+	if (!msg->uri.user.l || msg->uri.user.l >= sizeof(dest))
+		return refuse(b, msg, 404, NULL);
 	pl_strcpy(&msg->uri.user, dest, sizeof(dest));
 
 	err = routing_find(b->st, dest, 0, r);
@@ -161,23 +178,15 @@ static uint16_t invite_route(struct b2bua *b, const struct sip_msg *msg,
 	}
 	if (err) {
 		log_error("b2bua: routing %s failed (%m)\n", dest, err);
-		refuse(b, msg, 500, "Server Internal Error");
-		return 500;
+		return refuse(b, msg, 500, NULL);
 	}
-	if (r->kind == ROUTE_NOT_FOUND) {
-		refuse(b, msg, 404, "Not Found");
-		return 404;
-	}
-	if (r->kind == ROUTE_AGENT) {
-		if (!registrar_is_registered(b->reg, r->agent_id)) {
-			refuse(b, msg, 480, "Temporarily Unavailable");
-			return 480;
-		}
-		if (b2bua_load_get(b, r->agent_id)) {
-			refuse(b, msg, 486, "Busy Here");
-			return 486;
-		}
-	}
+	if (r->kind == ROUTE_NOT_FOUND)
+		return refuse(b, msg, 404, NULL);
+	if (r->kind == ROUTE_AGENT &&
+	    !registrar_is_registered(b->reg, r->agent_id))
+		return refuse(b, msg, 480, NULL);
+	if (r->kind == ROUTE_AGENT && load_get(b, r->agent_id))
+		return refuse(b, msg, 486, NULL);
 	return 0;
 }
 
@@ -192,7 +201,6 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	const char *reason;
 	int err;
 
-
 	status = sipstack_request_check(msg, &reason);
 	if (status) {
 		refuse(b, msg, status, reason);
@@ -204,13 +212,11 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	}
 	status = offer_check(msg, &offer);
 	if (status) {
-		refuse(b, msg, status, status == 400 ? "Bad SDP" :
-		       status == 415 ? "Unsupported Media Type" :
-		       "Not Acceptable Here");
+		refuse(b, msg, status, status == 400 ? "Bad SDP" : NULL);
 		return;
 	}
 	if (b->ncalls >= b->cfg->sip_max_calls) {
-		refuse(b, msg, 503, "Service Unavailable");
+		refuse(b, msg, 503, NULL);
 		return;
 	}
 	if (invite_route(b, msg, &r, &caller_agent))
@@ -219,7 +225,7 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 	err = bcall_alloc(&c, b, &r, caller_agent, now);
 	if (err) {
 		log_warn("b2bua: cannot start a call (%m)\n", err);
-		refuse(b, msg, 503, "Service Unavailable");
+		refuse(b, msg, 503, NULL);
 		return;
 	}
 	party_copy(c->from_user, sizeof(c->from_user), &msg->from.uri.user,
@@ -230,12 +236,8 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 
 	err = leg_accept(&c->a, c, msg, &offer);
 	if (err) {
-		refuse(b, msg, 500, "Server Internal Error");
-		c->rec.state = CALL_ENDED;   /* nothing was published */
-		--b->ncalls;
-		b2bua_load_del(b, r.kind == ROUTE_AGENT ? r.agent_id : 0);
-		b2bua_load_del(b, caller_agent);
-		mem_deref(c);
+		refuse(b, msg, 500, NULL);
+		bcall_discard(c);
 		return;
 	}
 	/* dial first: storing the record is the slow part of this turn, and
@@ -277,7 +279,7 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 		return err;
 	if (!registrar_is_registered(b->reg, agent_id))
 		return ENOTCONN;
-	if (b2bua_load_get(b, agent_id))
+	if (load_get(b, agent_id))
 		return EBUSY;
 	if (b->ncalls >= b->cfg->sip_max_calls)
 		return EAGAIN;
@@ -287,7 +289,7 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 	if (r.kind == ROUTE_NOT_FOUND)
 		return EHOSTUNREACH;
 	if (r.kind == ROUTE_AGENT && (r.agent_id == agent_id ||
-				      b2bua_load_get(b, r.agent_id)))
+				      load_get(b, r.agent_id)))
 		return r.agent_id == agent_id ? EINVAL : EBUSY;
 
 	err = bcall_alloc(&c, b, &r, agent_id, now);

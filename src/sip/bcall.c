@@ -21,10 +21,17 @@
 #include "registrar.h"
 #include "sipstack.h"
 
+/** The agent whose phones the call rings, 0 when it goes to a trunk. */
+uint64_t bcall_callee_agent(const struct bcall *c)
+{
+	return c->route.kind == ROUTE_AGENT ? c->route.agent_id : 0;
+}
+
 /* --- record and events --------------------------------------------------- */
 
 void bcall_publish(struct bcall *c, const char *type, uint64_t now)
 {
+	const uint64_t ids[2] = { c->rec.agent_id, c->caller_agent };
 	struct b2bua *b = c->b;
 	char topics[3][EVENT_TOPIC_MAX];
 	const char *topicv[3];
@@ -39,15 +46,11 @@ void bcall_publish(struct bcall *c, const char *type, uint64_t now)
 	re_snprintf(topics[n], sizeof(topics[n]), "call:%s", c->rec.id);
 	topicv[n] = topics[n];
 	++n;
-	if (c->rec.agent_id) {
+	for (int i = 0; i < 2; i++) {
+		if (!ids[i] || (i && ids[1] == ids[0]))
+			continue;
 		re_snprintf(topics[n], sizeof(topics[n]), "agent:%llu",
-			    (unsigned long long)c->rec.agent_id);
-		topicv[n] = topics[n];
-		++n;
-	}
-	if (c->caller_agent && c->caller_agent != c->rec.agent_id) {
-		re_snprintf(topics[n], sizeof(topics[n]), "agent:%llu",
-			    (unsigned long long)c->caller_agent);
+			    (unsigned long long)ids[i]);
 		topicv[n] = topics[n];
 		++n;
 	}
@@ -62,8 +65,7 @@ void bcall_publish(struct bcall *c, const char *type, uint64_t now)
 static void agents_activity(struct bcall *c, enum agent_action act,
 			    uint64_t now)
 {
-	const uint64_t ids[2] = { c->route.kind == ROUTE_AGENT ?
-				  c->route.agent_id : 0, c->caller_agent };
+	const uint64_t ids[2] = { bcall_callee_agent(c), c->caller_agent };
 	char actor[40];
 
 	re_snprintf(actor, sizeof(actor), "call:%s", c->rec.id);
@@ -169,11 +171,7 @@ int bcall_alloc(struct bcall **cp, struct b2bua *b,
 	/* no media is expected before the answer (the ring timer covers
 	 * that phase) */
 	relay_set_hold(c->relay, true);
-	list_append(&b->calll, &c->le, c);
-	hash_append(b->callh, hash_joaat_str(c->rec.id), &c->he, c);
-	++b->ncalls;
-	b2bua_load_add(b, r->kind == ROUTE_AGENT ? r->agent_id : 0);
-	b2bua_load_add(b, caller_agent);
+	b2bua_call_add(b, c);
 	*cp = c;
 	return 0;
 }
@@ -186,14 +184,20 @@ static void leg_bury(struct bcall *c, struct leg *l)
 	list_append(&c->deadl, &l->le, l);
 }
 
+/** Drop a call that never got going (nothing was published for it). */
+void bcall_discard(struct bcall *c)
+{
+	b2bua_call_remove(c->b, c);
+	mem_deref(c);
+}
+
 /* End the call once: record, event, agents idle, legs released. The
  * caller's INVITE, if still unanswered, is refused with status (or the
  * status that fits cause). Legs go to the dead list, freed next turn
  * (their destructors send CANCEL or BYE). */
 void bcall_end(struct bcall *c, enum call_cause cause,
-		     enum call_party by, uint16_t status)
+	       enum call_party by, uint16_t status)
 {
-	struct b2bua *b = c->b;
 	uint64_t now = clock_now_ms();
 
 	if (!call_ended(&c->rec, cause, by, status, now))
@@ -208,10 +212,7 @@ void bcall_end(struct bcall *c, enum call_cause cause,
 	log_info("b2bua: call %s ended: %s by %s\n", c->rec.id,
 		 call_cause_name(cause), call_party_name(by));
 
-	hash_unlink(&c->he);
-	--b->ncalls;
-	b2bua_load_del(b, c->route.kind == ROUTE_AGENT ? c->route.agent_id : 0);
-	b2bua_load_del(b, c->caller_agent);
+	b2bua_call_remove(c->b, c);
 
 	leg_bury(c, c->a);
 	leg_bury(c, c->bl);

@@ -68,14 +68,15 @@ struct leg {
 	uint32_t version;           /* our o= version towards this peer */
 };
 
-/* b2bua.c: live calls per agent (ringing or talking) */
-void b2bua_load_add(struct b2bua *b, uint64_t agent_id);
-void b2bua_load_del(struct b2bua *b, uint64_t agent_id);
-uint32_t b2bua_load_get(const struct b2bua *b, uint64_t agent_id);
+/* b2bua.c: the registry of live calls */
+void b2bua_call_add(struct b2bua *b, struct bcall *c);
+void b2bua_call_remove(struct b2bua *b, struct bcall *c);
 
 /* bcall.c: a call's life */
 int bcall_alloc(struct bcall **cp, struct b2bua *b, const struct route *r,
 		uint64_t caller_agent, uint64_t now);
+void bcall_discard(struct bcall *c);
+uint64_t bcall_callee_agent(const struct bcall *c);
 void bcall_publish(struct bcall *c, const char *type, uint64_t now);
 void bcall_end(struct bcall *c, enum call_cause cause, enum call_party by,
 	       uint16_t status);
@@ -86,6 +87,8 @@ int bcall_dial_agent(struct bcall *c, uint64_t agent_id,
 		     const char *from_name, const struct sdpdesc *offer);
 
 /* leg.c: one SIP session of a call */
+int leg_sdp_read(const struct sip_msg *msg, const struct sdpdesc *prefer,
+		 struct sdpdesc *d);
 int leg_accept(struct leg **lp, struct bcall *c, const struct sip_msg *msg,
 	       const struct sdpdesc *offer);
 int leg_connect(struct leg **lp, struct bcall *c, enum relay_side side,

@@ -51,9 +51,29 @@ static int leg_sdp(struct leg *l, const struct sdpdesc *fmts,
 	return sdpdesc_encode(mbp, &d, &laddr, l->call->sess_id, ++l->version);
 }
 
-/* Take the peer's SDP from msg (if it has one): keep the formats we
- * relay and point the relay at the peer. 0 (also without a body), EPROTO
- * (bad SDP), ENOTSUP (no common codec). */
+/**
+ * The SDP body of msg, keeping the formats we relay (and, with prefer,
+ * only those also there). 0; ENODATA (no body); EPROTO (not SDP, or bad
+ * SDP); ENOENT (no audio stream); ENOTSUP (no common codec).
+ */
+int leg_sdp_read(const struct sip_msg *msg, const struct sdpdesc *prefer,
+		 struct sdpdesc *d)
+{
+	int err;
+
+	if (!mbuf_get_left(msg->mb))
+		return ENODATA;
+	if (!msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
+		return EPROTO;
+	err = sdpdesc_parse(d, (const char *)mbuf_buf(msg->mb),
+			    mbuf_get_left(msg->mb));
+	if (err)
+		return err == ENOENT ? ENOENT : EPROTO;
+	return sdpdesc_filter(d, prefer);
+}
+
+/* Take the peer's SDP from msg (if it has one) and point the relay at
+ * the peer. 0 (also without a body), EPROTO, ENOTSUP (nothing usable). */
 static int leg_take_sdp(struct leg *l, const struct sip_msg *msg,
 			const struct sdpdesc *prefer)
 {
@@ -61,17 +81,11 @@ static int leg_take_sdp(struct leg *l, const struct sip_msg *msg,
 	struct sa raddr;
 	int err;
 
-	if (!mbuf_get_left(msg->mb))
+	err = leg_sdp_read(msg, prefer, &d);
+	if (err == ENODATA)
 		return 0;
-	if (!msg_ctype_cmp(&msg->ctyp, "application", "sdp"))
-		return EPROTO;
-	err = sdpdesc_parse(&d, (const char *)mbuf_buf(msg->mb),
-			    mbuf_get_left(msg->mb));
 	if (err)
-		return err == ENOENT ? ENOTSUP : EPROTO;
-	err = sdpdesc_filter(&d, prefer);
-	if (err)
-		return err;
+		return err == EPROTO ? EPROTO : ENOTSUP;
 
 	l->sdp = d;
 	l->has_sdp = true;
@@ -245,26 +259,13 @@ int leg_progress(struct leg *l, const struct sdpdesc *fmts)
 	return err;
 }
 
-static const char *status_reason(uint16_t status)
-{
-	switch (status) {
-	case 404: return "Not Found";
-	case 480: return "Temporarily Unavailable";
-	case 486: return "Busy Here";
-	case 487: return "Request Terminated";
-	case 488: return "Not Acceptable Here";
-	case 503: return "Service Unavailable";
-	case 603: return "Decline";
-	default:  return status < 500 ? "Request Failed" : "Server Error";
-	}
-}
-
 /** Refuse the caller's INVITE (UAS leg not answered yet) with status. */
 void leg_reject(struct leg *l, uint16_t status)
 {
 	if (l->uac || l->answered || l->closed)
 		return;
-	(void)sipsess_reject(l->sess, status, status_reason(status), NULL);
+	(void)sipsess_reject(l->sess, status, sipstack_reason(status),
+			     NULL);
 }
 
 /** Re-INVITE the peer with direction dir (hold: sendonly or inactive;

@@ -169,6 +169,27 @@ const struct sa *sipstack_laddr(const struct sipstack *ss)
 	return ss ? &ss->laddr : NULL;
 }
 
+/** The standard reason phrase of a status we send. */
+const char *sipstack_reason(uint16_t status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 415: return "Unsupported Media Type";
+	case 480: return "Temporarily Unavailable";
+	case 481: return "Call/Transaction Does Not Exist";
+	case 486: return "Busy Here";
+	case 487: return "Request Terminated";
+	case 488: return "Not Acceptable Here";
+	case 500: return "Server Internal Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 603: return "Decline";
+	default:  return status < 500 ? "Request Failed" : "Server Error";
+	}
+}
+
 /**
  * Reply statefully (a server transaction absorbs retransmissions of the
  * request). hdrs: NULL or complete header lines, each ending in CRLF.
@@ -177,8 +198,10 @@ const struct sa *sipstack_laddr(const struct sipstack *ss)
 int sipstack_reply(struct sipstack *ss, const struct sip_msg *msg,
 		   uint16_t status, const char *reason, const char *hdrs)
 {
-	if (!ss || !msg || !reason)
+	if (!ss || !msg)
 		return EINVAL;
+	if (!reason)
+		reason = sipstack_reason(status);
 
 	return sip_treplyf(NULL, NULL, ss->sip, msg, false, status, reason,
 			   "%sContent-Length: 0\r\n\r\n", hdrs ? hdrs : "");

@@ -47,7 +47,11 @@ struct sip *sipstack_sip(const struct sipstack *ss);
  *  media address). */
 const struct sa *sipstack_laddr(const struct sipstack *ss);
 
-/** Reply to msg with status and reason through a server transaction
+/** The standard reason phrase for status ("Busy Here", ...). */
+const char *sipstack_reason(uint16_t status);
+
+/** Reply to msg with status and reason (NULL: sipstack_reason()) through
+ *  a server transaction
  *  (UDP retransmissions of the request get the same reply again without
  *  reaching any handler), with our Server header and the extra header
  *  lines hdrs (NULL or "Name: value\r\n..."). Never replies to ACK.
