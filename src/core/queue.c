@@ -13,6 +13,12 @@ static const char *strategy_names[QUEUE_STRATEGY_COUNT] = {
 	[QUEUE_SKILLS]       = "skills",
 };
 
+static const char *overflow_names[QUEUE_OVERFLOW_COUNT] = {
+	[QUEUE_OVERFLOW_HANGUP]    = "hangup",
+	[QUEUE_OVERFLOW_QUEUE]     = "queue",
+	[QUEUE_OVERFLOW_EXTENSION] = "extension",
+};
+
 
 /**
  * Defaults for a new queue: empty id and name, ring_all, offer 20 s,
@@ -72,4 +78,27 @@ bool queue_id_valid(const char *id)
 	n = 1 + strspn(id + 1, rest);
 
 	return id[n] == '\0' && n < QUEUE_ID_MAX;
+}
+
+
+const char *queue_overflow_name(enum queue_overflow o)
+{
+	return (unsigned)o < QUEUE_OVERFLOW_COUNT ? overflow_names[o] : "?";
+}
+
+
+/** Parse an overflow action name: 0, or EINVAL (*op untouched). */
+int queue_overflow_parse(const char *s, enum queue_overflow *op)
+{
+	if (!s || !op)
+		return EINVAL;
+
+	for (int i = 0; i < QUEUE_OVERFLOW_COUNT; i++) {
+		if (!strcmp(overflow_names[i], s)) {
+			*op = (enum queue_overflow)i;
+			return 0;
+		}
+	}
+
+	return EINVAL;
 }
