@@ -42,6 +42,10 @@ struct config {
 	uint32_t sip_auth_fail_limit;  /* failures from one IP before a block */
 	uint32_t sip_auth_block_s;     /* how long such an IP gets 403 */
 	size_t sip_max_calls;          /* concurrent calls; more get 503 */
+
+	/* Media: caller experience */
+	char moh_file[256];            /* default hold music WAV; "" = built-in */
+	size_t tts_cache_max;          /* synthesized prompts kept (LRU) */
 };
 
 void config_defaults(struct config *cfg);

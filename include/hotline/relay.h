@@ -15,6 +15,7 @@
 #ifndef HOTLINE_RELAY_H
 #define HOTLINE_RELAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 
@@ -61,5 +62,11 @@ void relay_set_hold(struct relay *rl, bool held);
 
 void relay_stats(const struct relay *rl, enum relay_side side,
 		 struct relay_stats *st);
+
+/** Send one packet of our own (a player's RTP) from side's RTP socket to
+ *  side's current remote (latched, or from SDP); counted in side's tx.
+ *  0, EINVAL, ENOTCONN (no remote yet), or the send errno. */
+int relay_send(struct relay *rl, enum relay_side side, const uint8_t *buf,
+	       size_t len);
 
 #endif

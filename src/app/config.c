@@ -5,6 +5,7 @@
 #include <string.h>
 #include <re.h>
 #include <hotline/agent.h>
+#include <hotline/audio.h>
 #include <hotline/config.h>
 
 void config_defaults(struct config *cfg)
@@ -31,6 +32,7 @@ void config_defaults(struct config *cfg)
 	cfg->sip_auth_fail_limit = 5;
 	cfg->sip_auth_block_s   = 60;
 	cfg->sip_max_calls      = 10000;
+	cfg->tts_cache_max      = 64;
 }
 
 static int set_str(char *dst, size_t dstsz, const char *key, const char *val)
@@ -186,6 +188,8 @@ int config_set(struct config *cfg, const char *key, const char *val)
 	UINT(sip_auth_fail_limit, 1, 1000);
 	UINT(sip_auth_block_s, 1, 24 * 3600);
 	UINT(sip_max_calls, 1, 100000);
+	STR(moh_file);
+	UINT(tts_cache_max, 0, 100000);
 #undef STR
 #undef UINT
 
@@ -266,13 +270,35 @@ int config_load_file(struct config *cfg, const char *path)
 	return err;
 }
 
+/* A configured moh_file must be a WAV the player can use */
+static int check_moh_file(const struct config *cfg)
+{
+	struct audio_clip *clip = NULL;
+	int err;
+
+	if (!cfg->moh_file[0])
+		return 0;
+
+	err = audio_wav_load(&clip, cfg->moh_file);
+	mem_deref(clip);
+	if (err) {
+		log_error("config: moh_file: %s: %s\n", cfg->moh_file,
+			  audio_wav_strerror(err));
+		return EINVAL;
+	}
+	return 0;
+}
+
 /**
  * What no single key can check: TLS listens beside SIP over UDP/TCP (the
- * first sip_listen address is the stack's own) and needs a certificate.
- * Whether the certificate loads is checked when SIP starts.
+ * first sip_listen address is the stack's own) and needs a certificate;
+ * moh_file loads as a WAV. Whether the certificate loads is checked when
+ * SIP starts.
  */
 int config_check(const struct config *cfg)
 {
+	if (check_moh_file(cfg))
+		return EINVAL;
 	if (!cfg->sip_tls_listenc)
 		return 0;
 	if (!cfg->sip_listenc) {

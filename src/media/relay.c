@@ -6,7 +6,8 @@
  * each is either forwarded (tx of the other side) or counted in dropped of
  * the receiving side (other side's remote unknown, datagram larger than
  * RELAY_PKT_MAX, send failure, or a source other than the latched one).
- * So A.rx_packets == B.tx_packets + A.dropped at all times.
+ * So A.rx_packets == B.tx_packets + A.dropped at all times, except that
+ * tx also counts the packets sent with relay_send (a player's own RTP).
  *
  * Latching: after relay_set_remote (or from the start, when no remote is
  * known), the first packet on a socket fixes where that side's peer is;
@@ -627,4 +628,42 @@ void relay_stats(const struct relay *rl, enum relay_side side,
 	}
 
 	*st = rl->sidev[side].st;
+}
+
+
+/**
+ * Send one packet of our own from side's RTP socket to side's peer: the
+ * latched source, or the SDP address until one latches. For a player
+ * feeding the caller while the other side is not connected yet; packets
+ * the peer sends meanwhile are still received, latched and counted.
+ *
+ * @return 0 (counted in side's tx); EINVAL; ENOTCONN when side has no
+ *         remote; the sendto errno (EAGAIN when the socket buffer is
+ *         full) - failures are not counted anywhere
+ */
+int relay_send(struct relay *rl, enum relay_side side, const uint8_t *buf,
+	       size_t len)
+{
+	struct rside *sd;
+	const struct rpeer *dst;
+	ssize_t n;
+
+	if (!rl || (unsigned)side > RELAY_B || (!buf && len))
+		return EINVAL;
+
+	sd = &rl->sidev[side];
+	dst = &sd->peerv[SOCK_RTP];
+	if (!dst->known)
+		return ENOTCONN;
+
+	do {
+		n = sendto(sd->sockv[SOCK_RTP].fd, buf, len, 0,
+			   &dst->raddr.u.sa, dst->raddr.len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno;
+
+	sd->st.tx_packets++;
+	sd->st.tx_bytes += (uint64_t)n;
+	return 0;
 }

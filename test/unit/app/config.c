@@ -1,5 +1,6 @@
 /** @file test/unit/app/config.c  Configuration: defaults, keys, file */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +123,45 @@ static void test_sip_tls(void **state)
 	assert_int_equal(cfg.sip_listenc, 1);   /* the lists stay apart */
 }
 
+/* moh_file must load as a WAV at start-up; tts_cache_max is a count */
+static void test_media(void **state)
+{
+	/* RIFF/WAVE, fmt PCM 16-bit mono 8 kHz, data: 2 samples */
+	static const unsigned char wav[] =
+		"RIFF\x28\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"
+		"\x40\x1f\0\0\x80\x3e\0\0\x02\0\x10\0"
+		"data\x04\0\0\0\x10\0\xf0\xff";
+	char path[] = "/tmp/hotline-moh-XXXXXX";
+	struct config cfg;
+	int fd;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_string_equal(cfg.moh_file, "");
+	assert_int_equal(cfg.tts_cache_max, 64);
+	assert_int_equal(config_set(&cfg, "tts_cache_max", "0"), 0);
+	assert_int_equal(cfg.tts_cache_max, 0);
+	assert_int_equal(config_set(&cfg, "tts_cache_max", "100001"), EINVAL);
+	assert_int_equal(config_check(&cfg), 0);   /* "" = built-in music */
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, wav, sizeof(wav) - 1),
+			 (ssize_t)sizeof(wav) - 1);
+	close(fd);
+	assert_int_equal(config_set(&cfg, "moh_file", path), 0);
+	assert_int_equal(config_check(&cfg), 0);
+
+	/* not a WAV, and no file at all: start-up refuses */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "ID3", 3), 3);
+	close(fd);
+	assert_int_equal(config_check(&cfg), EINVAL);
+	unlink(path);
+	assert_int_equal(config_check(&cfg), EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_set_validates),
 		cmocka_unit_test(test_file),
 		cmocka_unit_test(test_sip_tls),
+		cmocka_unit_test(test_media),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

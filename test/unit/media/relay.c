@@ -1,5 +1,6 @@
 /** @file test/unit/media/relay.c  RTP relay on loopback with libre's loop:
- *  forwarding both ways, RTCP, latching, stats, port allocation, timeout */
+ *  forwarding both ways, RTCP, latching, stats, port allocation, timeout,
+ *  sending our own packets (relay_send) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -698,6 +699,76 @@ static void test_timeout(void **state)
 	mem_deref(pool);
 }
 
+/* relay_send: our own packets (a player's) to a side's remote, while the
+ * caller's packets on that side still latch and count */
+static void test_send(void **state)
+{
+	struct relay_pool *pool;
+	struct relay *rl = NULL;
+	struct peer caller, agent;
+	struct sa la, lb, sdp_addr;
+	uint8_t pkt[172], in[172];
+	size_t len = rtp_make(pkt, 42, 0xd5);
+
+	(void)state;
+	pool = pool_make(8, NULL);
+	assert_int_equal(relay_alloc(&rl, pool, 0, NULL, NULL), 0);
+	peer_open(&caller);
+	peer_open(&agent);
+	relay_local(rl, RELAY_A, &la);
+	relay_local(rl, RELAY_B, &lb);
+
+	/* no remote yet */
+	assert_int_equal(relay_send(rl, RELAY_A, pkt, len), ENOTCONN);
+	assert_int_equal(relay_send(NULL, RELAY_A, pkt, len), EINVAL);
+	assert_int_equal(relay_send(rl, (enum relay_side)2, pkt, len),
+			 EINVAL);
+	assert_stats(rl, RELAY_A, 0, 0, 0);
+
+	/* to the SDP address, from A's RTP port, unchanged */
+	relay_set_remote(rl, RELAY_A, &caller.rtp.addr);
+	assert_int_equal(relay_send(rl, RELAY_A, pkt, len), 0);
+	wait_rx(&caller.rtp, 1);
+	assert_int_equal(caller.rtp.len, len);
+	assert_memory_equal(caller.rtp.buf, pkt, len);
+	assert_true(sa_cmp(&caller.rtp.from, &la, SA_ALL));
+	assert_int_equal(agent.rtp.rx + caller.rtcp.rx, 0);
+
+	/* the caller talks meanwhile: received and counted on A, dropped
+	 * for want of a remote on B (existing behaviour) */
+	len = rtp_make(in, 7, 0x55);
+	client_send(&caller.rtp, &la, in, len);
+	wait_dropped(rl, RELAY_A, 1);
+	assert_stats(rl, RELAY_A, 1, 1, 1);
+	assert_stats(rl, RELAY_B, 0, 0, 0);
+
+	/* SDP said elsewhere: the caller's first packet latches, and our
+	 * packets follow the latch */
+	assert_int_equal(sa_set_str(&sdp_addr, "127.0.0.1", 9), 0);
+	relay_set_remote(rl, RELAY_A, &sdp_addr);
+	client_send(&caller.rtp, &la, in, len);
+	wait_dropped(rl, RELAY_A, 2);
+	len = rtp_make(pkt, 43, 0xaa);
+	assert_int_equal(relay_send(rl, RELAY_A, pkt, len), 0);
+	wait_rx(&caller.rtp, 2);
+	assert_memory_equal(caller.rtp.buf, pkt, len);
+
+	/* once B connects, the caller reaches the agent; our packets and
+	 * the relayed ones both count in A's tx */
+	relay_set_remote(rl, RELAY_B, &agent.rtp.addr);
+	client_send(&caller.rtp, &la, in, len);
+	wait_rx(&agent.rtp, 1);
+	client_send(&agent.rtp, &lb, "agent", 5);
+	wait_rx(&caller.rtp, 3);
+	assert_stats(rl, RELAY_A, 3, 3, 2);
+	assert_stats(rl, RELAY_B, 1, 1, 0);
+
+	peer_close(&caller);
+	peer_close(&agent);
+	mem_deref(rl);
+	mem_deref(pool);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -721,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_ports),
 		cmocka_unit_test(test_pool_einval),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_send),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
