@@ -9,6 +9,7 @@ struct config;
 struct store;
 struct bus;
 struct api;
+struct acd;
 
 /* What the REST API asks of telephony (set by main; all may be NULL when
  * SIP is off: the calls endpoints then answer 503 sip_disabled). */
@@ -35,6 +36,9 @@ int api_alloc(struct api **apip, const struct config *cfg,
 
 /** Connect the calls endpoints to telephony (tel copied). */
 void api_set_telephony(struct api *api, const struct api_telephony *tel);
+/** Connect the ACD endpoints (queue stats, wrap-up) to the ACD (borrowed,
+ *  outlives the api; NULL: they answer 503 acd_disabled). */
+void api_set_acd(struct api *api, struct acd *acd);
 int api_local(const struct api *api, struct sa *laddr);
 
 /** Print every served route as "METHOD /path/template" lines. */

@@ -16,6 +16,7 @@
 #define CALL_ID_MAX     33    /* 32 hex characters + NUL */
 #define CALL_PARTY_MAX  128   /* a SIP user part or number */
 #define CALL_TRUNK_MAX  64    /* trunk id bytes incl. NUL */
+#define CALL_QUEUE_MAX  64    /* queue id bytes incl. NUL (QUEUE_ID_MAX) */
 
 enum call_state { CALL_CREATED = 0, CALL_RINGING, CALL_ANSWERED, CALL_HELD,
 		  CALL_ENDED, CALL_STATE_COUNT };
@@ -48,6 +49,16 @@ enum call_cause {
 enum call_party { CALL_PARTY_NONE = 0, CALL_PARTY_CALLER, CALL_PARTY_CALLEE,
 		  CALL_PARTY_SYSTEM, CALL_PARTY_API, CALL_PARTY_COUNT };
 
+/* How a queued call left its queue(s) */
+enum call_queue_result { CALL_QUEUE_NONE = 0,   /* never queued, or still waiting */
+			 CALL_QUEUE_ANSWERED,   /* an agent took it */
+			 CALL_QUEUE_ABANDONED,  /* the caller hung up waiting */
+			 CALL_QUEUE_OVERFLOWED, /* max wait / empty: overflow
+						   action ended it elsewhere */
+			 CALL_QUEUE_RESULT_COUNT };
+
+const char *call_queue_result_name(enum call_queue_result r); /* "", answered.. */
+
 /* The call record. Times are ms since the epoch, 0 = not (yet). */
 struct call_record {
 	char id[CALL_ID_MAX];            /* random hex; topic "call:<id>" */
@@ -65,6 +76,12 @@ struct call_record {
 	uint16_t sip_status;             /* final SIP status that ended it, 0 */
 	uint64_t created_ms, ringing_ms, answered_ms, ended_ms;
 	uint64_t held_ms;                /* while held: since when, else 0 */
+	/* ACD: a call that went through a queue */
+	char queue_id[CALL_QUEUE_MAX];   /* the (last) queue, or "" */
+	uint64_t queued_ms;              /* entered the first queue, 0 = never */
+	uint64_t wait_ms;                /* time in queue(s) until answered by
+					    an agent, abandoned or overflowed */
+	enum call_queue_result queue_result;
 };
 
 /* Transitions. Each returns true when the record changed (the caller
@@ -103,6 +120,7 @@ int call_state_parse(const char *s, enum call_state *out);
 int call_direction_parse(const char *s, enum call_direction *out);
 int call_cause_parse(const char *s, enum call_cause *out);
 int call_party_parse(const char *s, enum call_party *out);
+int call_queue_result_parse(const char *s, enum call_queue_result *out);
 
 /** The call as GET /api/v1/calls/{id} and the call.* events show it
  *  (src/core/call_json.c); durations of a live call run to now_ms.

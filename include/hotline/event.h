@@ -44,6 +44,15 @@
 #define EV_CALL_HELD            "call.held"
 #define EV_CALL_RESUMED         "call.resumed"
 #define EV_CALL_ENDED           "call.ended"
+/* ACD (queues routing calls to agents) */
+#define EV_TASK_QUEUED          "task.queued"
+#define EV_TASK_OFFERED         "task.offered"
+#define EV_TASK_ACCEPTED        "task.accepted"
+#define EV_TASK_OFFER_ENDED     "task.offer_ended"
+#define EV_TASK_ABANDONED       "task.abandoned"
+#define EV_TASK_OVERFLOWED      "task.overflowed"
+#define EV_QUEUE_STATS          "queue.stats"
+#define EV_CALL_BRIDGED         "call.bridged"
 
 /** Does topic match one subscription pattern? Patterns: exact
  *  ("queue:sales"), "*" (everything), or a prefix ending in '*'

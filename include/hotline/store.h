@@ -57,6 +57,7 @@ struct store_call_filter {
 	uint64_t agent_id;
 	char did[CALL_PARTY_MAX];
 	char trunk_id[CALL_TRUNK_MAX];
+	char queue_id[CALL_QUEUE_MAX]; /* the (last) queue the call went to */
 	uint64_t since_ms, until_ms; /* created_ms in [since, until) */
 };
 

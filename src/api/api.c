@@ -13,7 +13,7 @@
 static const struct rest_route *const tablev[] = {
 	rest_misc_routes, rest_agent_routes, rest_queue_routes,
 	rest_event_routes, rest_call_routes, rest_trunk_routes,
-	rest_did_routes,
+	rest_did_routes, rest_acd_routes,
 };
 
 /* Match path against a template segment by segment; {x} segments are
@@ -184,6 +184,18 @@ void api_set_telephony(struct api *api, const struct api_telephony *tel)
 		api->tel = *tel;
 	else
 		memset(&api->tel, 0, sizeof(api->tel));
+}
+
+/**
+ * Connect GET /api/v1/queues/{id}/stats and POST
+ * /api/v1/agents/{id}/wrap_up to the ACD. acd is borrowed and must
+ * outlive the api (or the next call); NULL disconnects: those endpoints
+ * then answer 503 acd_disabled.
+ */
+void api_set_acd(struct api *api, struct acd *acd)
+{
+	if (api)
+		api->acd = acd;
 }
 
 int api_local(const struct api *api, struct sa *laddr)

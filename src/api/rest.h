@@ -18,6 +18,8 @@ struct bus;
 struct stream;
 struct queue;
 struct queue_member;
+struct acd;
+struct agent;
 
 #define REST_PARAMS_MAX 2
 
@@ -28,6 +30,7 @@ struct api {
 	struct hsrv *srv;           /* owned */
 	struct stream *stream;      /* owned */
 	struct api_telephony tel;   /* copied; hooks NULL while SIP is off */
+	struct acd *acd;            /* borrowed; NULL while the ACD is off */
 	uint8_t token_hash[32];
 };
 
@@ -59,6 +62,7 @@ extern const struct rest_route rest_misc_routes[];
 extern const struct rest_route rest_call_routes[];
 extern const struct rest_route rest_trunk_routes[];
 extern const struct rest_route rest_did_routes[];
+extern const struct rest_route rest_acd_routes[];
 
 /* Replies: each sends exactly one response. Bodies are stolen. */
 void rest_reply_json(struct rest_req *r, uint16_t status, json_t *body,
@@ -154,6 +158,9 @@ int rest_since(struct rest_req *r, uint64_t *since);
 /* Representations shared by REST replies and events (agents: agent_json.h,
  * calls: call_json() in call.h) */
 json_t *rest_queue_json(const struct queue *q);
+/** The agent as GET /api/v1/agents/{id} shows it: agent_json() plus its
+ *  live SIP registrations (read from the store). */
+json_t *rest_agent_json(struct rest_req *r, const struct agent *a);
 json_t *rest_member_json(const struct queue_member *m);
 
 /** Memberships a cascade delete is about to remove (of one queue, or of

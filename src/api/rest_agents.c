@@ -65,7 +65,7 @@ static json_t *registrations_json(struct rest_req *r, uint64_t id)
  * so a page of the list costs one query per agent on the page.
  * NULL on a store error or ENOMEM.
  */
-static json_t *agent_rep(struct rest_req *r, const struct agent *a)
+json_t *rest_agent_json(struct rest_req *r, const struct agent *a)
 {
 	json_t *o = agent_json(a), *regs = registrations_json(r, a->id);
 
@@ -203,7 +203,7 @@ static void publish_and_reply(struct rest_req *r, const char *type,
 			      const struct agent *a, uint64_t at_ms,
 			      uint16_t status, const char *location)
 {
-	json_t *rep = agent_rep(r, a);
+	json_t *rep = rest_agent_json(r, a);
 
 	if (!rep) {
 		publish_agent(r, type, a, at_ms, agent_json(a));
@@ -257,7 +257,7 @@ static int list_agent(const struct agent *a, void *arg)
 
 	if (lc->pc.n == lc->pc.limit)   /* the extra row: no query for it */
 		return REST_PAGE_MORE;
-	rep = agent_rep(lc->r, a);
+	rep = rest_agent_json(lc->r, a);
 	if (!rep)
 		return EIO;
 	re_snprintf(cursor, sizeof(cursor), "%llu", (unsigned long long)a->id);
@@ -316,7 +316,7 @@ static void agents_get(struct rest_req *r)
 	struct agent a;
 
 	if (!load_agent(r, &a))
-		rest_reply_json(r, 200, agent_rep(r, &a), NULL);
+		rest_reply_json(r, 200, rest_agent_json(r, &a), NULL);
 }
 
 static void agents_patch(struct rest_req *r)

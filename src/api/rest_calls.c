@@ -75,7 +75,7 @@ static int filter_enums(struct rest_req *r, struct store_call_filter *f)
 	return 0;
 }
 
-/* agent_id=<id>, did=<number>, trunk_id=<id> */
+/* agent_id=<id>, did=<number>, trunk_id=<id>, queue_id=<id> */
 static int filter_ids(struct rest_req *r, struct store_call_filter *f)
 {
 	char val[24], *end;
@@ -95,6 +95,9 @@ static int filter_ids(struct rest_req *r, struct store_call_filter *f)
 	if (err == EPROTO)
 		return err;
 	err = rest_query(r, "trunk_id", f->trunk_id, sizeof(f->trunk_id));
+	if (err == EPROTO)
+		return err;
+	err = rest_query(r, "queue_id", f->queue_id, sizeof(f->queue_id));
 	return err == EPROTO ? err : 0;
 }
 

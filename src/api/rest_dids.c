@@ -5,6 +5,7 @@
 #include <hotline/libre.h>
 #include <hotline/agent.h>
 #include <hotline/event.h>
+#include <hotline/queue.h>
 #include <hotline/store.h>
 #include <hotline/trunk.h>
 #include "rest.h"
@@ -12,7 +13,7 @@
 #define DID_SETTINGS(req) \
 	{"name",        JDEC_STRING, req,   1, TRUNK_NAME_MAX - 1, 0, 0}, \
 	{"target_type", JDEC_STRING, false, 1, 16, 0, 0}, \
-	{"target",      JDEC_STRING, req,   1, AGENT_EXT_MAX - 1, 0, 0}, \
+	{"target",      JDEC_STRING, req,   1, TRUNK_NUMBER_MAX - 1, 0, 0}, \
 	{"trunk_id",    JDEC_STRING_OR_NULL, false, 0, TRUNK_ID_MAX - 1, 0, 0}
 
 static const struct jdec_field create_fields[] = {
@@ -63,7 +64,26 @@ static void publish_did(struct rest_req *r, const char *type,
 	rest_publish(r, type, topicv, 1, at_ms, data);
 }
 
-/* Apply the settings present in obj to d; 0 or EPROTO (*e set). */
+/* The target as its type wants it: an extension, or a queue id (whether
+ * that queue exists is check_queue()'s business). 0 or EPROTO (*e set). */
+static int check_target(const struct did *d, struct jdec_error *e)
+{
+	if (d->target_type == DID_TARGET_QUEUE) {
+		if (queue_id_valid(d->target))
+			return 0;
+		return jdec_fail(e, 422, "unknown_queue", "target",
+				 "no queue \"%s\"", d->target);
+	}
+	if (agent_extension_valid(d->target))
+		return 0;
+	return jdec_fail(e, 422, "invalid_value", "target",
+			 "target must be an extension ([0-9A-Za-z_.+-]{1,31})");
+}
+
+/* Apply the settings present in obj to d; 0 or EPROTO (*e set). A new
+ * target_type without a new target checks the old target as the new
+ * type (PATCH {"target_type":"queue"} on a DID whose extension is also
+ * a queue id). */
 static int decode_did(json_t *obj, struct did *d, struct jdec_error *e)
 {
 	const char *name = json_string_value(json_object_get(obj, "name"));
@@ -71,22 +91,23 @@ static int decode_did(json_t *obj, struct did *d, struct jdec_error *e)
 							   "target_type"));
 	const char *tgt = json_string_value(json_object_get(obj, "target"));
 	json_t *trunk = json_object_get(obj, "trunk_id");
+	struct did nd = *d;
 
-	if (tt && did_target_parse(tt, &d->target_type))
+	if (tt && did_target_parse(tt, &nd.target_type))
 		return jdec_fail(e, 422, "invalid_value", "target_type",
-				 "target_type must be extension");
-	if (tgt && !agent_extension_valid(tgt))
-		return jdec_fail(e, 422, "invalid_value", "target",
-				 "target must be an extension "
-				 "([0-9A-Za-z_.+-]{1,31})");
+				 "target_type must be extension or queue");
+	if (tgt)
+		str_ncpy(nd.target, tgt, sizeof(nd.target));
+	if (check_target(&nd, e))
+		return EPROTO;
 	if (json_is_string(trunk) && json_string_length(trunk) &&
 	    !trunk_id_valid(json_string_value(trunk)))
 		return jdec_fail(e, 422, "unknown_trunk", "trunk_id",
 				 "no trunk \"%s\"", json_string_value(trunk));
 	if (name)
 		str_ncpy(d->name, name, sizeof(d->name));
-	if (tgt)
-		str_ncpy(d->target, tgt, sizeof(d->target));
+	d->target_type = nd.target_type;
+	str_ncpy(d->target, nd.target, sizeof(d->target));
 	if (trunk)   /* null and "" both mean any trunk */
 		str_ncpy(d->trunk_id, json_is_string(trunk) ?
 			 json_string_value(trunk) : "", sizeof(d->trunk_id));
@@ -111,6 +132,25 @@ static int check_trunk(struct rest_req *r, const struct did *d)
 	return err ? EPROTO : 0;
 }
 
+/* A queue target must exist when the DID is written; 0, or EPROTO after
+ * the reply. (Deleting the queue later leaves the DID: calls to it are
+ * then refused until it is pointed elsewhere.) */
+static int check_queue(struct rest_req *r, const struct did *d)
+{
+	struct queue q;
+	int err;
+
+	if (d->target_type != DID_TARGET_QUEUE)
+		return 0;
+	err = store_queue_get(r->api->st, d->target, &q);
+	if (err == ENOENT)
+		rest_error(r, 422, "unknown_queue", "target",
+			   "no queue \"%s\"", d->target);
+	else if (err)
+		rest_error_store(r, err, "queue", "conflict");
+	return err ? EPROTO : 0;
+}
+
 /* Decode obj (consumed) into d and check it; 0 or EPROTO after a reply */
 static int take_body(struct rest_req *r, json_t *obj, struct did *d)
 {
@@ -123,7 +163,7 @@ static int take_body(struct rest_req *r, json_t *obj, struct did *d)
 		rest_error_jdec(r, &e);
 		return EPROTO;
 	}
-	return check_trunk(r, d);
+	return check_trunk(r, d) || check_queue(r, d) ? EPROTO : 0;
 }
 
 static void dids_create(struct rest_req *r)

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 #include <hotline/libre.h>
+#include <hotline/agent.h>
 #include <hotline/event.h>
 #include <hotline/log.h>
 #include <hotline/queue.h>
@@ -18,7 +19,17 @@
 	{"tier_wait_s",       JDEC_INT, false, 0, 0, 0, 3600}, \
 	{"max_missed_offers", JDEC_INT, false, 0, 0, 0, 100}, \
 	{"join_empty",        JDEC_BOOL, false, 0, 0, 0, 0}, \
-	{"leave_empty",       JDEC_BOOL, false, 0, 0, 0, 0}
+	{"leave_empty",       JDEC_BOOL, false, 0, 0, 0, 0}, \
+	{"decline_delay_s",   JDEC_INT, false, 0, 0, 0, 3600}, \
+	{"moh_file",          JDEC_STRING, false, 0, QUEUE_PATH_MAX - 1, 0, 0}, \
+	{"greeting",          JDEC_STRING, false, 0, QUEUE_TEXT_MAX - 1, 0, 0}, \
+	{"announce_s",        JDEC_INT, false, 0, 0, 0, 3600}, \
+	{"overflow",          JDEC_STRING, false, 1, 16, 0, 0}, \
+	{"overflow_target",   JDEC_STRING, false, 0, QUEUE_TEXT_MAX - 1, 0, 0}
+
+/* Overflow chains (queue -> queue -> ...) longer than this are not
+ * followed when looking for a loop: no site has that many in a row */
+#define OVERFLOW_HOPS_MAX 64
 
 static const struct jdec_field create_fields[] = {
 	{"id", JDEC_STRING, true, 1, QUEUE_ID_MAX - 1, 0, 0},
@@ -32,10 +43,13 @@ static const struct jdec_field member_fields[] = {
 	{"position", JDEC_INT, false, 0, 0, 0, 1000000},
 };
 
+/** The queue representation (REST replies, queue.* events). The strings
+ *  of the ACD settings are "" when unset, as they are written. NULL on
+ *  ENOMEM or text that is not UTF-8 (the API only stores UTF-8). */
 json_t *rest_queue_json(const struct queue *q)
 {
 	return json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:b,"
-			 "s:o,s:o}",
+			 "s:i,s:s,s:s,s:i,s:s,s:s,s:o,s:o}",
 			 "id", q->id, "name", q->name,
 			 "strategy", queue_strategy_name(q->strategy),
 			 "offer_timeout_s", (int)q->offer_timeout_s,
@@ -46,6 +60,12 @@ json_t *rest_queue_json(const struct queue *q)
 			 "max_missed_offers", (int)q->max_missed_offers,
 			 "join_empty", q->join_empty,
 			 "leave_empty", q->leave_empty,
+			 "decline_delay_s", (int)q->decline_delay_s,
+			 "moh_file", q->moh_file,
+			 "greeting", q->greeting,
+			 "announce_s", (int)q->announce_s,
+			 "overflow", queue_overflow_name(q->overflow),
+			 "overflow_target", q->overflow_target,
 			 "created_at", rest_time_json(q->created_ms),
 			 "updated_at", rest_time_json(q->updated_ms));
 }
@@ -82,12 +102,131 @@ static bool get_bool(json_t *obj, const char *key, bool dflt)
 	return v ? json_is_true(v) : dflt;
 }
 
-/* Apply the settings present in obj to q; 0 or EPROTO (reply sent). */
+/* Copy string field key of obj into buf when present */
+static void get_str(json_t *obj, const char *key, char *buf, size_t sz)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	if (v)
+		str_ncpy(buf, v, sz);
+}
+
+/* The ACD settings present in obj (shapes and ranges already checked by
+ * jdec); 0 or EPROTO (*e set). Changing overflow without naming a new
+ * overflow_target clears the target: a queue id does not make sense as
+ * the text of a hangup message, nor the reverse. */
+static int decode_acd(json_t *obj, struct queue *q, struct jdec_error *e)
+{
+	const char *ov = json_string_value(json_object_get(obj, "overflow"));
+	enum queue_overflow o = q->overflow;
+
+	if (ov && queue_overflow_parse(ov, &o))
+		return jdec_fail(e, 422, "invalid_value", "overflow",
+				 "overflow must be hangup, queue or "
+				 "extension");
+	if (o != q->overflow && !json_object_get(obj, "overflow_target"))
+		q->overflow_target[0] = '\0';
+	q->overflow = o;
+	q->decline_delay_s = get_uint(obj, "decline_delay_s",
+				      q->decline_delay_s);
+	q->announce_s = get_uint(obj, "announce_s", q->announce_s);
+	get_str(obj, "moh_file", q->moh_file, sizeof(q->moh_file));
+	get_str(obj, "greeting", q->greeting, sizeof(q->greeting));
+	get_str(obj, "overflow_target", q->overflow_target,
+		sizeof(q->overflow_target));
+
+	if (q->announce_s && q->announce_s < 10)
+		return jdec_fail(e, 422, "invalid_value", "announce_s",
+				 "announce_s must be 0 (never) or 10..3600");
+	/* the file itself is checked by the media side when it plays it:
+	 * it may be installed after the queue is configured */
+	if (q->moh_file[0] && q->moh_file[0] != '/')
+		return jdec_fail(e, 422, "invalid_value", "moh_file",
+				 "moh_file must be an absolute path, or \"\" "
+				 "for the server's default music");
+	return 0;
+}
+
+/* Follow the overflow chain from queue first (the target of self, the
+ * queue being written): first must exist, and the chain must not come
+ * back to self. 0, EPROTO (*e set) or a store error. */
+static int overflow_chain(struct rest_req *r, const char *self,
+			  const char *first, struct jdec_error *e)
+{
+	char cur[QUEUE_ID_MAX];
+	struct queue q;
+	int err;
+
+	str_ncpy(cur, first, sizeof(cur));
+	for (int hop = 0; hop < OVERFLOW_HOPS_MAX; hop++) {
+		if (!strcmp(cur, self))
+			return jdec_fail(e, 422, "invalid_value",
+					 "overflow_target", "overflow to "
+					 "\"%s\" would come back to \"%s\"",
+					 first, self);
+		err = store_queue_get(r->api->st, cur, &q);
+		if (err == ENOENT && !hop)
+			return jdec_fail(e, 422, "unknown_queue",
+					 "overflow_target", "no queue \"%s\"",
+					 first);
+		if (err == ENOENT || (!err && q.overflow !=
+				      QUEUE_OVERFLOW_QUEUE))
+			return 0;   /* a later dangling link ends the chain */
+		if (err)
+			return err;
+		str_ncpy(cur, q.overflow_target, sizeof(cur));
+	}
+	return 0;
+}
+
+/* The overflow target against the overflow action: an existing queue
+ * that does not lead back to q, an extension, or any text (the message
+ * spoken before hanging up, "" for none). 0, EPROTO (*e set) or a store
+ * error. */
+static int check_overflow(struct rest_req *r, const struct queue *q,
+			  struct jdec_error *e)
+{
+	const char *t = q->overflow_target;
+
+	switch (q->overflow) {
+
+	case QUEUE_OVERFLOW_QUEUE:
+		if (!t[0])
+			return jdec_fail(e, 422, "invalid_value",
+					 "overflow_target", "overflow queue "
+					 "needs overflow_target: a queue id");
+		if (!strcmp(t, q->id))
+			return jdec_fail(e, 422, "invalid_value",
+					 "overflow_target", "a queue cannot "
+					 "overflow to itself");
+		if (!queue_id_valid(t))
+			return jdec_fail(e, 422, "unknown_queue",
+					 "overflow_target", "no queue \"%s\"",
+					 t);
+		return overflow_chain(r, q->id, t, e);
+
+	case QUEUE_OVERFLOW_EXTENSION:
+		if (!agent_extension_valid(t))
+			return jdec_fail(e, 422, "invalid_value",
+					 "overflow_target", "overflow "
+					 "extension needs overflow_target: an "
+					 "extension ([0-9A-Za-z_.+-]{1,31})");
+		return 0;
+
+	default:
+		return 0;
+	}
+}
+
+/* Apply the settings present in obj to q and check the result as a
+ * whole (q->id set); 0 or EPROTO (reply sent). */
 static int decode_queue(struct rest_req *r, json_t *obj, struct queue *q)
 {
 	const char *name = json_string_value(json_object_get(obj, "name"));
 	const char *strat = json_string_value(json_object_get(obj,
 							      "strategy"));
+	struct jdec_error e;
+	int err;
 
 	if (strat && queue_strategy_parse(strat, &q->strategy)) {
 		rest_error(r, 422, "invalid_value", "strategy",
@@ -109,7 +248,15 @@ static int decode_queue(struct rest_req *r, json_t *obj, struct queue *q)
 					q->max_missed_offers);
 	q->join_empty = get_bool(obj, "join_empty", q->join_empty);
 	q->leave_empty = get_bool(obj, "leave_empty", q->leave_empty);
-	return 0;
+
+	err = decode_acd(obj, q, &e);
+	if (!err)
+		err = check_overflow(r, q, &e);
+	if (err == EPROTO)
+		rest_error_jdec(r, &e);
+	else if (err)
+		rest_error_store(r, err, "queue", "conflict");
+	return err ? EPROTO : 0;
 }
 
 static void queues_create(struct rest_req *r)

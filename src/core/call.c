@@ -21,6 +21,9 @@ static const char *cause_names[CALL_CAUSE_COUNT] = {
 static const char *party_names[CALL_PARTY_COUNT] = {
 	"", "caller", "callee", "system", "api"
 };
+static const char *queue_result_names[CALL_QUEUE_RESULT_COUNT] = {
+	"", "answered", "abandoned", "overflowed"
+};
 
 /* Status answered to the caller for an unanswered call, by cause.
  * NONE, NORMAL_CLEARING (the call was answered: never used before
@@ -266,9 +269,17 @@ const char *call_party_name(enum call_party p)
 	return name_get(party_names, CALL_PARTY_COUNT, p);
 }
 
+/** How a queued call left its queue: "" for CALL_QUEUE_NONE (never
+ *  queued, or still waiting), "answered", "abandoned", "overflowed". */
+const char *call_queue_result_name(enum call_queue_result r)
+{
+	return name_get(queue_result_names, CALL_QUEUE_RESULT_COUNT, r);
+}
+
 /** Parse an exact, lower-case state name: 0, or EINVAL (*out untouched).
- *  The other parse functions follow the same contract; for causes and
- *  parties "" parses as NONE, so every name round-trips. */
+ *  The other parse functions follow the same contract; for causes,
+ *  parties and queue results "" parses as NONE, so every name
+ *  round-trips. */
 int call_state_parse(const char *s, enum call_state *out)
 {
 	int i = name_find(state_names, CALL_STATE_COUNT, s);
@@ -310,5 +321,16 @@ int call_party_parse(const char *s, enum call_party *out)
 		return EINVAL;
 
 	*out = (enum call_party)i;
+	return 0;
+}
+
+int call_queue_result_parse(const char *s, enum call_queue_result *out)
+{
+	int i = name_find(queue_result_names, CALL_QUEUE_RESULT_COUNT, s);
+
+	if (i < 0 || !out)
+		return EINVAL;
+
+	*out = (enum call_queue_result)i;
 	return 0;
 }

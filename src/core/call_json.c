@@ -19,13 +19,29 @@ static json_t *str_or_null(const char *s)
 	return s && s[0] ? json_string(s) : json_null();
 }
 
+/* Time in queue: null when never queued; while the call still waits
+ * (queued, no result, not ended) it counts up to now_ms like the other
+ * durations; once the wait is over, the recorded wait_ms. */
+static json_t *wait_json(const struct call_record *c, uint64_t now_ms)
+{
+	uint64_t w = c->wait_ms;
+
+	if (!c->queued_ms)
+		return json_null();
+	if (c->queue_result == CALL_QUEUE_NONE && c->state != CALL_ENDED &&
+	    now_ms > c->queued_ms && now_ms - c->queued_ms > w)
+		w = now_ms - c->queued_ms;
+	return json_integer((json_int_t)w);
+}
+
 /**
  * The call record as the API and the call.* events show it:
  * id, direction, state, from, to, did, trunk_id, agent_id, created_at,
  * ringing_at, answered_at, ended_at, ring_duration_ms, talk_duration_ms,
- * hangup_cause, hangup_by, sip_status, held. Empty strings, zero ids,
- * zero times and "none" causes are null. Durations of a phase still
- * running count up to now_ms.
+ * hangup_cause, hangup_by, sip_status, held, and for the ACD queue_id,
+ * queued_at, wait_ms, queue_result. Empty strings, zero ids, zero times,
+ * "none" causes and results are null (wait_ms is null when the call was
+ * never queued). Durations of a phase still running count up to now_ms.
  *
  * @return A new reference, NULL on ENOMEM (or a string that is not UTF-8:
  *         the B2BUA keeps party names as it parsed them from SIP).
@@ -33,7 +49,8 @@ static json_t *str_or_null(const char *s)
 json_t *call_json(const struct call_record *c, uint64_t now_ms)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,"
-			 "s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:b}",
+			 "s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:b,"
+			 "s:o,s:o,s:o,s:o}",
 		"id", c->id,
 		"direction", call_direction_name(c->direction),
 		"state", call_state_name(c->state),
@@ -52,5 +69,10 @@ json_t *call_json(const struct call_record *c, uint64_t now_ms)
 		"hangup_by", str_or_null(call_party_name(c->hangup_by)),
 		"sip_status", c->sip_status ? json_integer(c->sip_status)
 					    : json_null(),
-		"held", c->state == CALL_HELD);
+		"held", c->state == CALL_HELD,
+		"queue_id", str_or_null(c->queue_id),
+		"queued_at", time_or_null(c->queued_ms),
+		"wait_ms", wait_json(c, now_ms),
+		"queue_result", str_or_null(call_queue_result_name(
+						c->queue_result)));
 }

@@ -13,7 +13,7 @@
 #define NUMBER_CHARS DIGIT "+*#"
 
 static const char *transport_names[] = { "udp", "tcp" };
-static const char *target_names[DID_TARGET_COUNT] = { "extension" };
+static const char *target_names[DID_TARGET_COUNT] = { "extension", "queue" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -202,7 +202,7 @@ int trunk_transport_parse(const char *s, enum trunk_transport *tp)
 	return EINVAL;
 }
 
-/** "extension"; "?" when out of range */
+/** "extension", "queue"; "?" when out of range */
 const char *did_target_name(enum did_target t)
 {
 	return (unsigned)t < DID_TARGET_COUNT ? target_names[t] : "?";

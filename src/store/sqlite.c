@@ -15,11 +15,13 @@
 	"activity_email_since"
 #define QUEUE_COLS "id, name, strategy, offer_timeout_s, wrap_up_s, " \
 	"max_wait_s, service_level_s, tier_wait_s, max_missed_offers, " \
-	"join_empty, leave_empty, created_at, updated_at"
+	"join_empty, leave_empty, created_at, updated_at, decline_delay_s, " \
+	"moh_file, greeting, announce_s, overflow, overflow_target"
 #define MEMBER_COLS "queue_id, agent_id, tier, position, created_at"
 #define CALL_COLS "cursor, id, direction, state, from_party, to_party, " \
 	"did, trunk_id, agent_id, cause, hangup_by, sip_status, " \
-	"created_at, ringing_at, answered_at, ended_at, held_at"
+	"created_at, ringing_at, answered_at, ended_at, held_at, queue_id, " \
+	"queued_at, wait_ms, queue_result"
 #define REG_COLS "agent_id, contact, call_id, cseq, source, transport, " \
 	"user_agent, expires_at, updated_at"
 #define TRUNK_COLS "id, name, host, transport, username, password, " \
@@ -29,21 +31,24 @@
 	"created_at, updated_at"
 
 /* The call list: $1 before cursor, $2 state, $3 direction, $4 agent id,
- * $5 did, $6 trunk id ("" / 0 = any), $7..$8 created_at range, $9 limit.
- * Its variants differ only in the term that picks the index (see
- * sqlite_call_list); "+created_at" keeps the planner off calls_created
- * where a cursor-ordered scan is the better plan. */
-#define CALL_LIST(state_term, agent_term, range_term) \
+ * $5 did, $6 trunk id, $7 queue id ("" / 0 = any), $8..$9 created_at
+ * range, $10 limit. Its variants differ only in the terms that pick the
+ * index (see sqlite_call_list); "+created_at" keeps the planner off
+ * calls_created where a cursor-ordered scan is the better plan, and
+ * "+queue_id" off calls_queue likewise. */
+#define CALL_LIST(state_term, agent_term, queue_term, range_term) \
 	"SELECT " CALL_COLS " FROM calls WHERE cursor < $1 AND " \
 	state_term " AND ($3 = '' OR direction = $3) AND " agent_term \
 	" AND ($5 = '' OR did = $5) AND ($6 = '' OR trunk_id = $6) AND " \
-	range_term " ORDER BY cursor DESC LIMIT $9"
+	queue_term " AND " range_term " ORDER BY cursor DESC LIMIT $10"
 #define CALL_STATE_ANY   "($2 = '' OR state = $2)"
 #define CALL_STATE_ACTIVE "state <> 'ended' AND " CALL_STATE_ANY
 #define CALL_AGENT_ANY   "($4 = 0 OR agent_id = $4)"
 #define CALL_AGENT_ONE   "agent_id = $4"
-#define CALL_RANGE_SCAN  "+created_at >= $7 AND +created_at < $8"
-#define CALL_RANGE_INDEX "created_at >= $7 AND created_at < $8"
+#define CALL_QUEUE_ANY   "($7 = '' OR +queue_id = $7)"
+#define CALL_QUEUE_ONE   "queue_id = $7"
+#define CALL_RANGE_SCAN  "+created_at >= $8 AND +created_at < $9"
+#define CALL_RANGE_INDEX "created_at >= $8 AND created_at < $9"
 
 /* Column orders are mirrored by the enums in the sqlite_*.c readers. */
 static const char *const sqlv[SQL_COUNT] = {
@@ -120,14 +125,20 @@ static const char *const sqlv[SQL_COUNT] = {
 		"WHERE agent_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
 
 	[SQL_QUEUE_INSERT] =
-		"INSERT INTO queues (" QUEUE_COLS ") VALUES ($1, $2, $3, $4, "
-		"$5, $6, $7, $8, $9, $10, $11, $12, $13)",
+		"INSERT INTO queues (id, name, strategy, offer_timeout_s, "
+		"wrap_up_s, max_wait_s, service_level_s, tier_wait_s, "
+		"max_missed_offers, join_empty, leave_empty, decline_delay_s, "
+		"moh_file, greeting, announce_s, overflow, overflow_target, "
+		"created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+		"$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
 	[SQL_QUEUE_UPDATE] =
 		"UPDATE queues SET name = $1, strategy = $2, "
 		"offer_timeout_s = $3, wrap_up_s = $4, max_wait_s = $5, "
 		"service_level_s = $6, tier_wait_s = $7, "
 		"max_missed_offers = $8, join_empty = $9, leave_empty = $10, "
-		"updated_at = $11 WHERE id = $12",
+		"decline_delay_s = $11, moh_file = $12, greeting = $13, "
+		"announce_s = $14, overflow = $15, overflow_target = $16, "
+		"updated_at = $17 WHERE id = $18",
 	[SQL_QUEUE_DELETE] = "DELETE FROM queues WHERE id = $1",
 	[SQL_QUEUE_GET] = "SELECT " QUEUE_COLS " FROM queues WHERE id = $1",
 	[SQL_QUEUE_LIST] =
@@ -164,23 +175,28 @@ static const char *const sqlv[SQL_COUNT] = {
 		"INSERT INTO calls (id, direction, state, from_party, "
 		"to_party, did, trunk_id, agent_id, cause, hangup_by, "
 		"sip_status, created_at, ringing_at, answered_at, ended_at, "
-		"held_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-		"$11, $12, $13, $14, $15, $16) RETURNING cursor",
+		"held_at, queue_id, queued_at, wait_ms, queue_result) "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+		"$13, $14, $15, $16, $17, $18, $19, $20) RETURNING cursor",
 	[SQL_CALL_UPDATE] =
 		"UPDATE calls SET direction = $1, state = $2, from_party = $3, "
 		"to_party = $4, did = $5, trunk_id = $6, agent_id = $7, "
 		"cause = $8, hangup_by = $9, sip_status = $10, "
 		"ringing_at = $11, answered_at = $12, ended_at = $13, "
-		"held_at = $14 WHERE id = $15 RETURNING cursor",
+		"held_at = $14, queue_id = $15, queued_at = $16, "
+		"wait_ms = $17, queue_result = $18 WHERE id = $19 "
+		"RETURNING cursor",
 	[SQL_CALL_GET] = "SELECT " CALL_COLS " FROM calls WHERE id = $1",
-	[SQL_CALL_LIST] =
-		CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY, CALL_RANGE_SCAN),
-	[SQL_CALL_LIST_ACTIVE] =
-		CALL_LIST(CALL_STATE_ACTIVE, CALL_AGENT_ANY, CALL_RANGE_SCAN),
-	[SQL_CALL_LIST_AGENT] =
-		CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ONE, CALL_RANGE_SCAN),
-	[SQL_CALL_LIST_RANGE] =
-		CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY, CALL_RANGE_INDEX),
+	[SQL_CALL_LIST] = CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY,
+				    CALL_QUEUE_ANY, CALL_RANGE_SCAN),
+	[SQL_CALL_LIST_ACTIVE] = CALL_LIST(CALL_STATE_ACTIVE, CALL_AGENT_ANY,
+					   CALL_QUEUE_ANY, CALL_RANGE_SCAN),
+	[SQL_CALL_LIST_AGENT] = CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ONE,
+					  CALL_QUEUE_ANY, CALL_RANGE_SCAN),
+	[SQL_CALL_LIST_QUEUE] = CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY,
+					  CALL_QUEUE_ONE, CALL_RANGE_SCAN),
+	[SQL_CALL_LIST_RANGE] = CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY,
+					  CALL_QUEUE_ANY, CALL_RANGE_INDEX),
 	[SQL_CALL_END_STALE] =
 		"UPDATE calls SET state = 'ended', cause = 'shutdown', "
 		"hangup_by = 'system', ended_at = $1, held_at = 0 "

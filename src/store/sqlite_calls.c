@@ -8,18 +8,29 @@
 /* Columns of CALL_COLS (sqlite.c) */
 enum { C_CURSOR = 0, C_ID, C_DIRECTION, C_STATE, C_FROM, C_TO, C_DID,
        C_TRUNK, C_AGENT, C_CAUSE, C_HANGUP_BY, C_SIP_STATUS, C_CREATED,
-       C_RINGING, C_ANSWERED, C_ENDED, C_HELD };
+       C_RINGING, C_ANSWERED, C_ENDED, C_HELD, C_QUEUE, C_QUEUED, C_WAIT,
+       C_QUEUE_RESULT };
 
 /* Parameters of the SQL_CALL_LIST* statements */
 enum { L_BEFORE = 1, L_STATE, L_DIRECTION, L_AGENT, L_DID, L_TRUNK,
-       L_SINCE, L_UNTIL, L_LIMIT };
+       L_QUEUE, L_SINCE, L_UNTIL, L_LIMIT };
 
 
 /* --- validation ------------------------------------------------------ */
 
+/* The queue part (003): a queue id exactly when queued_ms is set, and a
+ * result only for a call that was queued */
+static bool queue_part_valid(const struct call_record *c)
+{
+	return sqlite_str_ok(c->queue_id, sizeof(c->queue_id)) &&
+		(unsigned)c->queue_result < CALL_QUEUE_RESULT_COUNT &&
+		(c->queued_ms == 0) == (c->queue_id[0] == '\0') &&
+		(c->queue_result == CALL_QUEUE_NONE || c->queued_ms);
+}
+
 /* What the schema needs: terminated strings, a non-empty id, enums in
- * range, and a cause exactly when the call has ended. Formats (hex id,
- * numbers) are the caller's business. */
+ * range, a cause exactly when the call has ended, and the queue part
+ * above. Formats (hex id, numbers) are the caller's business. */
 static bool call_valid(const struct call_record *c)
 {
 	return sqlite_str_ok(c->id, sizeof(c->id)) && c->id[0] &&
@@ -31,7 +42,8 @@ static bool call_valid(const struct call_record *c)
 		(unsigned)c->state < CALL_STATE_COUNT &&
 		(unsigned)c->cause < CALL_CAUSE_COUNT &&
 		(unsigned)c->hangup_by < CALL_PARTY_COUNT &&
-		(c->state == CALL_ENDED) == (c->cause != CALL_CAUSE_NONE);
+		(c->state == CALL_ENDED) == (c->cause != CALL_CAUSE_NONE) &&
+		queue_part_valid(c);
 }
 
 static bool filter_valid(const struct store_call_filter *f)
@@ -39,7 +51,8 @@ static bool filter_valid(const struct store_call_filter *f)
 	return f->state >= -1 && f->state < CALL_STATE_COUNT &&
 		f->direction >= -1 && f->direction < CALL_DIRECTION_COUNT &&
 		sqlite_str_ok(f->did, sizeof(f->did)) &&
-		sqlite_str_ok(f->trunk_id, sizeof(f->trunk_id));
+		sqlite_str_ok(f->trunk_id, sizeof(f->trunk_id)) &&
+		sqlite_str_ok(f->queue_id, sizeof(f->queue_id));
 }
 
 
@@ -65,7 +78,8 @@ static void bind_fields(sqlite3_stmt *s, int first,
 	sqlite_bind_u64(s, first + 9, c->sip_status, rc);
 }
 
-/* $first..$first+3: ringing, answered, ended, held */
+/* $first..$first+7: ringing, answered, ended, held, then the queue
+ * part: queue id, queued at, wait, result */
 static void bind_times(sqlite3_stmt *s, int first,
 		       const struct call_record *c, int *rc)
 {
@@ -73,6 +87,11 @@ static void bind_times(sqlite3_stmt *s, int first,
 	sqlite_bind_u64(s, first + 1, c->answered_ms, rc);
 	sqlite_bind_u64(s, first + 2, c->ended_ms, rc);
 	sqlite_bind_u64(s, first + 3, c->held_ms, rc);
+	sqlite_bind_text(s, first + 4, c->queue_id, rc);
+	sqlite_bind_u64(s, first + 5, c->queued_ms, rc);
+	sqlite_bind_u64(s, first + 6, c->wait_ms, rc);
+	sqlite_bind_text(s, first + 7, call_queue_result_name(c->queue_result),
+			 rc);
 }
 
 static bool enums_read(sqlite3_stmt *s, struct call_record *c)
@@ -82,7 +101,9 @@ static bool enums_read(sqlite3_stmt *s, struct call_record *c)
 		!call_state_parse(sqlite_col_text(s, C_STATE), &c->state) &&
 		!call_cause_parse(sqlite_col_text(s, C_CAUSE), &c->cause) &&
 		!call_party_parse(sqlite_col_text(s, C_HANGUP_BY),
-				  &c->hangup_by);
+				  &c->hangup_by) &&
+		!call_queue_result_parse(sqlite_col_text(s, C_QUEUE_RESULT),
+					 &c->queue_result);
 }
 
 /* One CALL_COLS row into *c. An unknown cause (written by a newer build)
@@ -98,6 +119,7 @@ static int call_read(struct sqlite_store *ss, sqlite3_stmt *s,
 	    !sqlite_col_str(s, C_TO, c->to, sizeof(c->to)) ||
 	    !sqlite_col_str(s, C_DID, c->did, sizeof(c->did)) ||
 	    !sqlite_col_str(s, C_TRUNK, c->trunk_id, sizeof(c->trunk_id)) ||
+	    !sqlite_col_str(s, C_QUEUE, c->queue_id, sizeof(c->queue_id)) ||
 	    !enums_read(s, c))
 		return sqlite_corrupt(ss, "call", c->cursor);
 
@@ -108,6 +130,8 @@ static int call_read(struct sqlite_store *ss, sqlite3_stmt *s,
 	c->answered_ms = sqlite_col_u64(s, C_ANSWERED);
 	c->ended_ms    = sqlite_col_u64(s, C_ENDED);
 	c->held_ms     = sqlite_col_u64(s, C_HELD);
+	c->queued_ms   = sqlite_col_u64(s, C_QUEUED);
+	c->wait_ms     = sqlite_col_u64(s, C_WAIT);
 	return 0;
 }
 
@@ -128,7 +152,7 @@ static int call_update(struct sqlite_store *ss, const struct call_record *c,
 
 	bind_fields(s, 1, c, &rc);
 	bind_times(s, 11, c, &rc);
-	sqlite_bind_text(s, 15, c->id, &rc);
+	sqlite_bind_text(s, 19, c->id, &rc);
 	err = sqlite_step(ss, s, rc, &row, "call put");
 	*cursor = (!err && row) ? sqlite_col_u64(s, 0) : 0;
 
@@ -164,8 +188,9 @@ static int call_insert(struct sqlite_store *ss, const struct call_record *c,
  * Save call c: insert it when c->id is new, else replace every column of
  * that record but its cursor and created_ms. On success c->cursor is the
  * record's cursor (assigned at insert, increasing, never reused).
- * EINVAL: empty or unterminated strings, enums out of range, or a cause
- * on an active call / none on an ended one.
+ * EINVAL: empty or unterminated strings, enums out of range, a cause
+ * on an active call / none on an ended one, a queue_id without
+ * queued_ms or the reverse, or a queue_result on a call never queued.
  *
  * Update-then-insert, like sqlite_member_put(): one connection on one
  * thread, so nothing slips in between.
@@ -220,14 +245,16 @@ int sqlite_call_get(struct store *st, const char *id, struct call_record *c)
 
 /* The statement whose index suits f best. Without statistics the planner
  * cannot tell how selective an optional filter is, so we choose: active
- * calls are few (partial index), then one agent's calls, then a time
- * window; else the cursor order itself. */
+ * calls are few (partial index), then one agent's calls, then one
+ * queue's, then a time window; else the cursor order itself. */
 static enum sqlite_sql list_statement(const struct store_call_filter *f)
 {
 	if (f->active || (f->state >= 0 && f->state != CALL_ENDED))
 		return SQL_CALL_LIST_ACTIVE;
 	if (f->agent_id)
 		return SQL_CALL_LIST_AGENT;
+	if (f->queue_id[0])
+		return SQL_CALL_LIST_QUEUE;
 	if (f->since_ms || f->until_ms)
 		return SQL_CALL_LIST_RANGE;
 
@@ -247,6 +274,7 @@ static void bind_filter(sqlite3_stmt *s, const struct store_call_filter *f,
 	sqlite_bind_u64(s, L_AGENT, sqlite_cursor(f->agent_id), rc);
 	sqlite_bind_text(s, L_DID, f->did, rc);
 	sqlite_bind_text(s, L_TRUNK, f->trunk_id, rc);
+	sqlite_bind_text(s, L_QUEUE, f->queue_id, rc);
 	sqlite_bind_u64(s, L_SINCE, sqlite_cursor(f->since_ms), rc);
 	sqlite_bind_u64(s, L_UNTIL, f->until_ms ? sqlite_cursor(f->until_ms) :
 			INT64_MAX, rc);
@@ -256,8 +284,9 @@ static void bind_filter(sqlite3_stmt *s, const struct store_call_filter *f,
 /**
  * Walk the calls matching f (NULL = all) newest first: cursor < before
  * (0 = from the newest), at most limit (0 = all). Filters: active (not
- * ended), state and direction (-1 = any), agent_id (0 = any), did and
- * trunk_id ("" = any), created_ms in [since_ms, until_ms) (0 = open).
+ * ended), state and direction (-1 = any), agent_id (0 = any), did,
+ * trunk_id and queue_id ("" = any), created_ms in [since_ms, until_ms)
+ * (0 = open).
  * EINVAL: a filter enum out of range.
  */
 int sqlite_call_list(struct store *st, const struct store_call_filter *f,

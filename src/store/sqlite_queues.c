@@ -8,34 +8,67 @@
 /* Columns of QUEUE_COLS and MEMBER_COLS (sqlite.c) */
 enum { Q_ID = 0, Q_NAME, Q_STRATEGY, Q_OFFER_TIMEOUT, Q_WRAP_UP,
        Q_MAX_WAIT, Q_SERVICE_LEVEL, Q_TIER_WAIT, Q_MAX_MISSED,
-       Q_JOIN_EMPTY, Q_LEAVE_EMPTY, Q_CREATED, Q_UPDATED };
+       Q_JOIN_EMPTY, Q_LEAVE_EMPTY, Q_CREATED, Q_UPDATED, Q_DECLINE_DELAY,
+       Q_MOH_FILE, Q_GREETING, Q_ANNOUNCE, Q_OVERFLOW, Q_OVERFLOW_TARGET };
 enum { M_QUEUE = 0, M_AGENT, M_TIER, M_POSITION, M_CREATED };
 
 
 /* --- queues ---------------------------------------------------------- */
 
-/* What the schema needs; ranges and the id format are the API's business */
+/* What the schema needs; ranges, the id format and whether an overflow
+ * target exists are the API's business */
 static bool queue_valid(const struct queue *q)
 {
 	return sqlite_str_ok(q->id, sizeof(q->id)) && q->id[0] &&
 		sqlite_str_ok(q->name, sizeof(q->name)) &&
-		(unsigned)q->strategy < QUEUE_STRATEGY_COUNT;
+		sqlite_str_ok(q->moh_file, sizeof(q->moh_file)) &&
+		sqlite_str_ok(q->greeting, sizeof(q->greeting)) &&
+		sqlite_str_ok(q->overflow_target,
+			      sizeof(q->overflow_target)) &&
+		(unsigned)q->strategy < QUEUE_STRATEGY_COUNT &&
+		(unsigned)q->overflow < QUEUE_OVERFLOW_COUNT;
 }
 
-/* $first.. : name, strategy, the six numbers and the two flags */
+/* $first.. : name, strategy, the six numbers and the two flags (001),
+ * then decline delay, music, greeting, announcement period, overflow
+ * and its target (003): 16 parameters */
 static void bind_config(sqlite3_stmt *s, int first, const struct queue *q,
 			int *rc)
 {
 	const uint64_t numv[] = {
 		q->offer_timeout_s, q->wrap_up_s, q->max_wait_s,
 		q->service_level_s, q->tier_wait_s, q->max_missed_offers,
-		q->join_empty, q->leave_empty,
+		q->join_empty, q->leave_empty, q->decline_delay_s,
 	};
+	int i = first;
 
-	sqlite_bind_text(s, first, q->name, rc);
-	sqlite_bind_text(s, first + 1, queue_strategy_name(q->strategy), rc);
-	for (size_t i = 0; i < ARRAY_SIZE(numv); i++)
-		sqlite_bind_u64(s, first + 2 + (int)i, numv[i], rc);
+	sqlite_bind_text(s, i++, q->name, rc);
+	sqlite_bind_text(s, i++, queue_strategy_name(q->strategy), rc);
+	for (size_t k = 0; k < ARRAY_SIZE(numv); k++)
+		sqlite_bind_u64(s, i++, numv[k], rc);
+	sqlite_bind_text(s, i++, q->moh_file, rc);
+	sqlite_bind_text(s, i++, q->greeting, rc);
+	sqlite_bind_u64(s, i++, q->announce_s, rc);
+	sqlite_bind_text(s, i++, queue_overflow_name(q->overflow), rc);
+	sqlite_bind_text(s, i, q->overflow_target, rc);
+}
+
+/* The strings and enums of a QUEUE_COLS row; false if one is unreadable
+ * (too long, or a name this build does not know) */
+static bool queue_read_text(sqlite3_stmt *s, struct queue *q)
+{
+	return sqlite_col_str(s, Q_ID, q->id, sizeof(q->id)) &&
+		sqlite_col_str(s, Q_NAME, q->name, sizeof(q->name)) &&
+		!queue_strategy_parse(sqlite_col_text(s, Q_STRATEGY),
+				      &q->strategy) &&
+		sqlite_col_str(s, Q_MOH_FILE, q->moh_file,
+			       sizeof(q->moh_file)) &&
+		sqlite_col_str(s, Q_GREETING, q->greeting,
+			       sizeof(q->greeting)) &&
+		!queue_overflow_parse(sqlite_col_text(s, Q_OVERFLOW),
+				      &q->overflow) &&
+		sqlite_col_str(s, Q_OVERFLOW_TARGET, q->overflow_target,
+			       sizeof(q->overflow_target));
 }
 
 static int queue_read(struct sqlite_store *ss, sqlite3_stmt *s,
@@ -43,10 +76,8 @@ static int queue_read(struct sqlite_store *ss, sqlite3_stmt *s,
 {
 	memset(q, 0, sizeof(*q));
 
-	if (!sqlite_col_str(s, Q_ID, q->id, sizeof(q->id)) ||
-	    !sqlite_col_str(s, Q_NAME, q->name, sizeof(q->name)) ||
-	    queue_strategy_parse(sqlite_col_text(s, Q_STRATEGY),
-				 &q->strategy))
+	/* an overflow action from a newer build: unreadable, not misread */
+	if (!queue_read_text(s, q))
 		return sqlite_corrupt(ss, "queue", 0);
 
 	q->offer_timeout_s   = (uint32_t)sqlite_col_u64(s, Q_OFFER_TIMEOUT);
@@ -57,13 +88,15 @@ static int queue_read(struct sqlite_store *ss, sqlite3_stmt *s,
 	q->max_missed_offers = (uint32_t)sqlite_col_u64(s, Q_MAX_MISSED);
 	q->join_empty        = sqlite_col_u64(s, Q_JOIN_EMPTY) != 0;
 	q->leave_empty       = sqlite_col_u64(s, Q_LEAVE_EMPTY) != 0;
+	q->decline_delay_s   = (uint32_t)sqlite_col_u64(s, Q_DECLINE_DELAY);
+	q->announce_s        = (uint32_t)sqlite_col_u64(s, Q_ANNOUNCE);
 	q->created_ms        = sqlite_col_u64(s, Q_CREATED);
 	q->updated_ms        = sqlite_col_u64(s, Q_UPDATED);
 	return 0;
 }
 
 /** Insert q (created_ms/updated_ms as given). EEXIST: id taken;
- *  EINVAL: empty or unterminated id, bad strategy. */
+ *  EINVAL: empty id, unterminated strings, bad strategy or overflow. */
 int sqlite_queue_create(struct store *st, const struct queue *q)
 {
 	struct sqlite_store *ss = to_sqlite(st);
@@ -79,8 +112,8 @@ int sqlite_queue_create(struct store *st, const struct queue *q)
 
 	sqlite_bind_text(s, 1, q->id, &rc);
 	bind_config(s, 2, q, &rc);
-	sqlite_bind_u64(s, 12, q->created_ms, &rc);
-	sqlite_bind_u64(s, 13, q->updated_ms, &rc);
+	sqlite_bind_u64(s, 18, q->created_ms, &rc);
+	sqlite_bind_u64(s, 19, q->updated_ms, &rc);
 	err = sqlite_step(ss, s, rc, NULL, "queue create");
 
 	sqlite_stmt_put(s);
@@ -103,8 +136,8 @@ int sqlite_queue_update(struct store *st, const struct queue *q)
 		return err;
 
 	bind_config(s, 1, q, &rc);
-	sqlite_bind_u64(s, 11, q->updated_ms, &rc);
-	sqlite_bind_text(s, 12, q->id, &rc);
+	sqlite_bind_u64(s, 17, q->updated_ms, &rc);
+	sqlite_bind_text(s, 18, q->id, &rc);
 	err = sqlite_step(ss, s, rc, NULL, "queue update");
 	if (!err && !sqlite_changed(ss))
 		err = ENOENT;

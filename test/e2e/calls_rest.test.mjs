@@ -43,7 +43,7 @@ test('GET /api/v1/calls on an empty database: no items, no next page', async () 
 	const r = await api.get('/api/v1/calls');
 	assert.equal(r.status, 200, r.text);
 	assert.deepEqual(r.body, { items: [], next_cursor: null });
-	const f = await api.get('/api/v1/calls?state=active&direction=inbound&agent_id=1&did=%2B49&trunk_id=x' +
+	const f = await api.get('/api/v1/calls?state=active&direction=inbound&agent_id=1&did=%2B49&trunk_id=x&queue_id=q' +
 		'&since=2020-01-01T00:00:00Z&until=2030-01-01T00:00:00.000%2B02:00&limit=500');
 	assert.equal(f.status, 200, f.text);
 	assert.deepEqual(f.body, { items: [], next_cursor: null });
@@ -65,6 +65,7 @@ test('bad filters and pages are 400 invalid_query naming the parameter', async (
 		['until=2026-11-21T08:00:00', 'until'], ['until=1969-12-31T23:59:59Z', 'until'],
 		['since=2026-11-21T08:00:00.Z', 'since'],
 		[`did=${'1'.repeat(200)}`, 'did'], [`trunk_id=${'t'.repeat(80)}`, 'trunk_id'],
+		[`queue_id=${'q'.repeat(64)}`, 'queue_id'], ['queue_id=%G0', 'queue_id'],
 		['cursor=abc', 'cursor'], ['cursor=0', 'cursor'], ['limit=501', 'limit'],
 	];
 	for (const [q, field] of cases)
@@ -114,20 +115,25 @@ test('without SIP, placing and hanging up calls is 503 sip_disabled', async () =
 const T = Date.now();
 const id = (n) => `${'c'.repeat(31)}${n}`;
 const ROWS = [
-	// n, direction, state, from, to, did, trunk, agent, cause, by, sip, created, ringing, answered, ended, held
+	// n, direction, state, from, to, did, trunk, agent, cause, by, sip, created, ringing, answered, ended, held,
+	// then the ACD's queue_id, queued_at, wait_ms, queue_result
 	[1, 'inbound', 'ended', '+4930999', '+4930123456', '+4930123456', 'carrier', 7, 'normal_clearing', 'caller', 0,
-		T - 600000, T - 599000, T - 590000, T - 500000, 0],
+		T - 600000, T - 599000, T - 590000, T - 500000, 0, 'sales', T - 599800, 8800, 'answered'],
 	[2, 'outbound', 'ended', '1003', '0301234', '', 'carrier', 3, 'busy', 'callee', 486,
-		T - 400000, T - 399500, 0, T - 395000, 0],
-	[3, 'internal', 'answered', '1003', '1002', '', '', 3, '', '', 0, T - 60000, T - 59000, T - 50000, 0, 0],
-	[4, 'inbound', 'held', '+4930888', '0800100', '0800100', '', 5, '', '', 0, T - 30000, T - 29000, T - 28000, 0, T - 10000],
-	[5, 'inbound', 'created', '+4930777', '0800100', '0800100', '', null, '', '', 0, T - 1000, 0, 0, 0, 0],
+		T - 400000, T - 399500, 0, T - 395000, 0, '', 0, 0, ''],
+	[3, 'internal', 'answered', '1003', '1002', '', '', 3, '', '', 0, T - 60000, T - 59000, T - 50000, 0, 0,
+		'', 0, 0, ''],
+	[4, 'inbound', 'held', '+4930888', '0800100', '0800100', '', 5, '', '', 0, T - 30000, T - 29000, T - 28000, 0,
+		T - 10000, 'support', T - 29500, 1000, 'answered'],
+	[5, 'inbound', 'created', '+4930777', '0800100', '0800100', '', null, '', '', 0, T - 1000, 0, 0, 0, 0,
+		'sales', T - 900, 0, ''],
 ];
 
 function seed() {
 	const q = (v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${v}'`);
 	const sql = ROWS.map(([n, ...rest]) => 'INSERT INTO calls (id, direction, state, from_party, to_party, did, ' +
-		'trunk_id, agent_id, cause, hangup_by, sip_status, created_at, ringing_at, answered_at, ended_at, held_at) ' +
+		'trunk_id, agent_id, cause, hangup_by, sip_status, created_at, ringing_at, answered_at, ended_at, held_at, ' +
+		'queue_id, queued_at, wait_ms, queue_result) ' +
 		`VALUES (${[id(n), ...rest].map(q).join(', ')});`).join('\n');
 	execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(d.dataDir, 'hotline.db'), sql]);
 }
@@ -149,7 +155,12 @@ test('call records: representation, newest first, paginated', { skip: sqlite3 ? 
 		ringing_at: iso(T - 599000), answered_at: iso(T - 590000), ended_at: iso(T - 500000),
 		ring_duration_ms: 9000, talk_duration_ms: 90000, hangup_cause: 'normal_clearing',
 		hangup_by: 'caller', sip_status: null, held: false,
+		queue_id: 'sales', queued_at: iso(T - 599800), wait_ms: 8800, queue_result: 'answered',
 	});
+	assert.deepEqual([c2.queue_id, c2.queued_at, c2.wait_ms, c2.queue_result], [null, null, null, null],
+		'never queued');
+	assert.deepEqual([c5.queue_id, c5.queued_at, c5.queue_result], ['sales', iso(T - 900), null]);
+	assert.ok(c5.wait_ms >= 900 && c5.wait_ms < 900 + 60000, `a waiting call waits until now: ${c5.wait_ms}`);
 	assert.deepEqual([c2.answered_at, c2.ring_duration_ms, c2.talk_duration_ms, c2.sip_status, c2.hangup_cause, c2.did],
 		[null, 4500, 0, 486, 'busy', null]);
 	assert.equal(c3.ended_at, null);
@@ -207,6 +218,11 @@ test('filters select the documented calls', { skip: sqlite3 ? false : 'needs sql
 		['did=%2B4930123456', [1]],
 		['did=0800100', [5, 4]],
 		['trunk_id=carrier', [2, 1]],
+		['queue_id=sales', [5, 1]],
+		['queue_id=support', [4]],
+		['queue_id=sale', []],
+		['queue_id=sales&state=active', [5]],
+		['queue_id=support&did=0800100&agent_id=5', [4]],
 		[`since=${iso(T - 450000)}`, [5, 4, 3, 2]],
 		[`until=${iso(T - 450000)}`, [1]],
 		[`since=${iso(T - 450000)}&until=${iso(T - 45000)}`, [3, 2]],

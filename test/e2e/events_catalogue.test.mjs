@@ -37,9 +37,14 @@ test('a scripted session publishes exactly the documented built-in types, with t
 	const documented = documentedTypes();
 	// published only with SIP on: documented, checked by the SIP scenarios
 	const telephony = documentedTypes('Telephony event types');
+	// the ACD's: tasks need SIP; queue.stats may come at any time (at
+	// most once a second per queue) and is checked apart below
+	const acd = documentedTypes('ACD event types');
 	assert.ok(documented.length >= 16, `found ${documented.length} documented types`);
 	assert.ok(telephony.length >= 8, `found ${telephony.length} telephony types`);
-	const both = [...documented, ...telephony];
+	assert.deepEqual(acd.sort(), ['call.bridged', 'queue.stats', 'task.abandoned', 'task.accepted',
+		'task.offer_ended', 'task.offered', 'task.overflowed', 'task.queued']);
+	const both = [...documented, ...telephony, ...acd];
 	assert.equal(new Set(both).size, both.length, 'no type documented twice');
 
 	const s = await openStream(d, { topics: '*' });
@@ -101,7 +106,15 @@ test('a scripted session publishes exactly the documented built-in types, with t
 	steps.push(['custom.cat', ['cat'], {}]);
 
 	await s.waitForSeq(c.body.seqs[0]);
-	const got = s.events;
+	const stats = s.events.filter((e) => e.type === 'queue.stats');
+	for (const e of stats) {
+		assert.deepEqual(e.topics, ['queue:sales'], 'topics of queue.stats');
+		assert.equal(e.data.queue_id, 'sales');
+		assert.deepEqual(Object.keys(e.data.agents).sort(),
+			['busy', 'idle', 'logged_out', 'not_ready', 'offered', 'wrap_up']);
+		assert.equal(typeof e.data.today.service_level, 'number');
+	}
+	const got = s.events.filter((e) => e.type !== 'queue.stats');
 	assert.deepEqual(got.map((e) => e.type), steps.map((x) => x[0]), 'one event per change, in order');
 	for (let i = 0; i < steps.length; i++) {
 		assert.deepEqual(got[i].topics, steps[i][1], `topics of ${steps[i][0]}`);

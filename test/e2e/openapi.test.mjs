@@ -129,6 +129,19 @@ test('real responses match the documented status codes and schemas', async (t) =
 	await api.put(`/api/v1/queues/docs/members/${a.id}`, { position: 3 });
 	await api.put('/api/v1/queues/docs/members/999', {});
 	await api.get('/api/v1/queues/docs/members');
+	await api.post('/api/v1/queues', { id: 'docs2', name: 'Docs 2', decline_delay_s: 5, moh_file: '/tmp/moh.wav',
+		greeting: 'Hello', announce_s: 30, overflow: 'queue', overflow_target: 'docs' });
+	await api.post('/api/v1/queues', { id: 'bad2', name: 'Bad', overflow: 'queue', overflow_target: 'nope' });
+	await api.patch('/api/v1/queues/docs2', { overflow: 'extension', overflow_target: '901' });
+	await api.get('/api/v1/queues/docs/stats');
+	await api.get('/api/v1/queues/none/stats');
+	await api.post(`/api/v1/agents/${a.id}/wrap_up`, { action: 'end' });
+	await api.post(`/api/v1/agents/${a.id}/wrap_up`, { action: 'extend' });
+	await api.post(`/api/v1/agents/${a.id}/wrap_up`, { action: 'extend', seconds: 0 });
+	await api.post('/api/v1/agents/424242/wrap_up', { action: 'end' });
+	await api.post('/api/v1/dids', { number: '+4930102', name: 'Queue line', target_type: 'queue', target: 'docs' });
+	await api.post('/api/v1/dids', { number: '+4930103', name: 'Queue line', target_type: 'queue', target: 'nope' });
+	await api.get('/api/v1/calls?queue_id=docs');
 	await api.get('/api/v1/calls');
 	await api.get('/api/v1/calls?state=active&direction=inbound&since=2020-01-01T00:00:00Z&limit=5');
 	await api.get('/api/v1/calls?state=nope');
@@ -165,6 +178,8 @@ test('real responses match the documented status codes and schemas', async (t) =
 	await api.del(`/api/v1/queues/docs/members/${b.id}`);
 	await api.post(`/api/v1/agents/${a.id}/state`, { action: 'logout' });
 	await api.del('/api/v1/queues/docs');
+	await api.del('/api/v1/queues/docs2');
+	await api.del('/api/v1/dids/+4930102');
 	await api.del(`/api/v1/agents/${a.id}`);
 	await api.del(`/api/v1/agents/${b.id}`);
 

@@ -21,11 +21,12 @@ const DEFAULTS = {
 	strategy: 'ring_all', offer_timeout_s: 20, wrap_up_s: 10, max_wait_s: 0,
 	service_level_s: 20, tier_wait_s: 30, max_missed_offers: 3,
 	join_empty: false, leave_empty: false,
+	decline_delay_s: 0, moh_file: '', greeting: '', announce_s: 0, overflow: 'hangup', overflow_target: '',
 };
 
-const FIELDS = ['created_at', 'id', 'join_empty', 'leave_empty', 'max_missed_offers',
-	'max_wait_s', 'name', 'offer_timeout_s', 'service_level_s', 'strategy',
-	'tier_wait_s', 'updated_at', 'wrap_up_s'];
+const FIELDS = ['announce_s', 'created_at', 'decline_delay_s', 'greeting', 'id', 'join_empty',
+	'leave_empty', 'max_missed_offers', 'max_wait_s', 'moh_file', 'name', 'offer_timeout_s', 'overflow',
+	'overflow_target', 'service_level_s', 'strategy', 'tier_wait_s', 'updated_at', 'wrap_up_s'];
 
 function assertQueue(q, expect) {
 	assert.deepEqual(Object.keys(q).sort(), FIELDS);
@@ -50,6 +51,8 @@ test('create with every field set', async () => {
 		id: 'support-2nd_line', name: 'Support 2nd line', strategy: 'longest_idle',
 		offer_timeout_s: 5, wrap_up_s: 3600, max_wait_s: 86400, service_level_s: 1,
 		tier_wait_s: 0, max_missed_offers: 100, join_empty: true, leave_empty: true,
+		decline_delay_s: 3600, moh_file: '/usr/share/hotline/moh.wav', greeting: 'Hello',
+		announce_s: 10, overflow: 'extension', overflow_target: '1001',
 	};
 	const r = await api.post('/api/v1/queues', full);
 	assert.equal(r.status, 201, r.text);

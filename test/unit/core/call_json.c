@@ -1,9 +1,10 @@
 /** @file test/unit/core/call_json.c  The call representation: nulls,
- *  times, durations of live and ended calls */
+ *  times, durations of live and ended calls, the queue part */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <string.h>
 #include <cmocka.h>
 #include <jansson.h>
@@ -39,7 +40,7 @@ static void test_new_call_is_mostly_null(void **state)
 	strcpy(c.to, "1001");
 	o = call_json(&c, T0 + 5000);
 	assert_non_null(o);
-	assert_int_equal(json_object_size(o), 18);
+	assert_int_equal(json_object_size(o), 22);
 	assert_string_equal(str(o, "id"), "00ff");
 	assert_string_equal(str(o, "direction"), "inbound");
 	assert_string_equal(str(o, "state"), "created");
@@ -48,7 +49,8 @@ static void test_new_call_is_mostly_null(void **state)
 	assert_string_equal(str(o, "created_at"), "2023-11-14T22:13:20.000Z");
 	for (const char *const *k = (const char *const[]){"did", "trunk_id",
 	     "agent_id", "ringing_at", "answered_at", "ended_at",
-	     "hangup_cause", "hangup_by", "sip_status", NULL}; *k; k++)
+	     "hangup_cause", "hangup_by", "sip_status", "queue_id",
+	     "queued_at", "wait_ms", "queue_result", NULL}; *k; k++)
 		assert_true(is_null(o, *k));
 	assert_int_equal(num(o, "ring_duration_ms"), 0);
 	assert_int_equal(num(o, "talk_duration_ms"), 0);
@@ -116,12 +118,87 @@ static void test_failed_call(void **state)
 	json_decref(o);
 }
 
+/* A call through a queue: waiting (wait_ms counts up), then answered
+ * (the recorded wait), or abandoned; never queued stays null */
+static void test_queued_call(void **state)
+{
+	struct call_record c;
+	json_t *o;
+
+	(void)state;
+	call_init(&c, "0a0a", CALL_INBOUND, T0);
+	assert_true(call_answered(&c, T0 + 100));   /* Hotline answers */
+	strcpy(c.queue_id, "sales");
+	c.queued_ms = T0 + 200;
+
+	o = call_json(&c, T0 + 2200);
+	assert_string_equal(str(o, "queue_id"), "sales");
+	assert_string_equal(str(o, "queued_at"), "2023-11-14T22:13:20.200Z");
+	assert_int_equal(num(o, "wait_ms"), 2000);
+	assert_true(is_null(o, "queue_result"));
+	json_decref(o);
+
+	/* a clock behind queued_at does not go negative */
+	o = call_json(&c, T0 + 100);
+	assert_int_equal(num(o, "wait_ms"), 0);
+	json_decref(o);
+
+	c.wait_ms = 4321;
+	c.queue_result = CALL_QUEUE_ANSWERED;
+	c.agent_id = 3;
+	o = call_json(&c, T0 + 99999);
+	assert_int_equal(num(o, "wait_ms"), 4321);
+	assert_string_equal(str(o, "queue_result"), "answered");
+	json_decref(o);
+
+	c.queue_result = CALL_QUEUE_OVERFLOWED;
+	o = call_json(&c, T0 + 99999);
+	assert_string_equal(str(o, "queue_result"), "overflowed");
+	json_decref(o);
+
+	/* ended while waiting without a result (a restart ended it): the
+	 * recorded wait, not now - queued_at */
+	c.queue_result = CALL_QUEUE_NONE;
+	c.wait_ms = 0;
+	assert_true(call_ended(&c, CALL_CAUSE_SHUTDOWN, CALL_PARTY_SYSTEM, 0,
+			       T0 + 5000));
+	o = call_json(&c, T0 + 99999);
+	assert_int_equal(num(o, "wait_ms"), 0);
+	assert_true(is_null(o, "queue_result"));
+	json_decref(o);
+}
+
+static void test_queue_result_names(void **state)
+{
+	enum call_queue_result r = CALL_QUEUE_ANSWERED;
+	static const char *const namev[] = {"", "answered", "abandoned",
+					    "overflowed"};
+
+	(void)state;
+	assert_int_equal(CALL_QUEUE_RESULT_COUNT, 4);
+	for (int i = 0; i < CALL_QUEUE_RESULT_COUNT; i++) {
+		assert_string_equal(call_queue_result_name(
+					(enum call_queue_result)i), namev[i]);
+		assert_int_equal(call_queue_result_parse(namev[i], &r), 0);
+		assert_int_equal(r, i);
+	}
+	assert_string_equal(call_queue_result_name(CALL_QUEUE_RESULT_COUNT),
+			    "?");
+	r = CALL_QUEUE_ABANDONED;
+	assert_int_equal(call_queue_result_parse("Answered", &r), EINVAL);
+	assert_int_equal(call_queue_result_parse(NULL, &r), EINVAL);
+	assert_int_equal(call_queue_result_parse("answered", NULL), EINVAL);
+	assert_int_equal(r, CALL_QUEUE_ABANDONED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_call_is_mostly_null),
 		cmocka_unit_test(test_live_then_ended),
 		cmocka_unit_test(test_failed_call),
+		cmocka_unit_test(test_queued_call),
+		cmocka_unit_test(test_queue_result_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

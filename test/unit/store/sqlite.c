@@ -57,6 +57,12 @@ static void queue_equal(const struct queue *got, const struct queue *want)
 	assert_int_equal(got->max_missed_offers, want->max_missed_offers);
 	assert_int_equal(got->join_empty, want->join_empty);
 	assert_int_equal(got->leave_empty, want->leave_empty);
+	assert_int_equal(got->decline_delay_s, want->decline_delay_s);
+	assert_string_equal(got->moh_file, want->moh_file);
+	assert_string_equal(got->greeting, want->greeting);
+	assert_int_equal(got->announce_s, want->announce_s);
+	assert_int_equal(got->overflow, want->overflow);
+	assert_string_equal(got->overflow_target, want->overflow_target);
 	assert_int_equal(got->created_ms, want->created_ms);
 	assert_int_equal(got->updated_ms, want->updated_ms);
 }
@@ -129,6 +135,7 @@ struct seen {
 	size_t skillcv[64];
 	char strv[64][QUEUE_ID_MAX];
 	struct queue_member memberv[64];
+	struct queue queuev[4];
 	struct store_activity actv[64];
 	char actorv[64][32];
 	char jsonv[64][64];
@@ -156,6 +163,8 @@ static int queue_h(const struct queue *q, void *arg)
 	struct seen *sn = arg;
 
 	snprintf(sn->strv[sn->n], sizeof(sn->strv[0]), "%s", q->id);
+	if (sn->n < ARRAY_SIZE(sn->queuev))
+		sn->queuev[sn->n] = *q;
 	return seen_next(sn);
 }
 
@@ -613,6 +622,12 @@ static void test_queues(void **state)
 	q.tier_wait_s = 20;
 	q.max_missed_offers = 2;
 	q.join_empty = true;
+	q.decline_delay_s = 45;
+	snprintf(q.moh_file, sizeof(q.moh_file), "/var/lib/hotline/moh.wav");
+	snprintf(q.greeting, sizeof(q.greeting), "Welcome to sales");
+	q.announce_s = 60;
+	q.overflow = QUEUE_OVERFLOW_QUEUE;
+	snprintf(q.overflow_target, sizeof(q.overflow_target), "support");
 	assert_int_equal(store_queue_create(f->st, &q), 0);
 	assert_int_equal(store_queue_create(f->st, &q), EEXIST);
 
@@ -625,6 +640,12 @@ static void test_queues(void **state)
 	q.join_empty = false;
 	q.leave_empty = true;
 	q.max_wait_s = 0;
+	q.decline_delay_s = 0;
+	q.moh_file[0] = '\0';
+	snprintf(q.greeting, sizeof(q.greeting), "Bienvenue, ventes EMEA");
+	q.announce_s = 3600;
+	q.overflow = QUEUE_OVERFLOW_EXTENSION;
+	snprintf(q.overflow_target, sizeof(q.overflow_target), "1001");
 	q.created_ms = 99;               /* ignored by update */
 	q.updated_ms = 30;
 	assert_int_equal(store_queue_update(f->st, &q), 0);
@@ -634,8 +655,30 @@ static void test_queues(void **state)
 	assert_false(got.join_empty);
 	assert_true(got.leave_empty);
 	assert_int_equal(got.max_wait_s, 0);
+	assert_int_equal(got.decline_delay_s, 0);
+	assert_string_equal(got.moh_file, "");
+	assert_string_equal(got.greeting, "Bienvenue, ventes EMEA");
+	assert_int_equal(got.announce_s, 3600);
+	assert_int_equal(got.overflow, QUEUE_OVERFLOW_EXTENSION);
+	assert_string_equal(got.overflow_target, "1001");
 	assert_int_equal(got.created_ms, 10);
 	assert_int_equal(got.updated_ms, 30);
+
+	/* every field, at its longest, through the list too */
+	memset(q.moh_file, 'm', sizeof(q.moh_file) - 1);
+	q.moh_file[0] = '/';
+	q.moh_file[sizeof(q.moh_file) - 1] = '\0';
+	memset(q.greeting, 'g', sizeof(q.greeting) - 1);
+	q.greeting[sizeof(q.greeting) - 1] = '\0';
+	memset(q.overflow_target, 't', sizeof(q.overflow_target) - 1);
+	q.overflow_target[sizeof(q.overflow_target) - 1] = '\0';
+	q.overflow = QUEUE_OVERFLOW_HANGUP;
+	q.created_ms = 10;
+	assert_int_equal(store_queue_update(f->st, &q), 0);
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_queue_list(f->st, "", 0, queue_h, &sn), 0);
+	assert_int_equal(sn.n, 1);
+	queue_equal(&sn.queuev[0], &q);
 
 	snprintf(q.id, sizeof(q.id), "nope");
 	assert_int_equal(store_queue_update(f->st, &q), ENOENT);
@@ -676,6 +719,26 @@ static void test_queues(void **state)
 	queue_fill(&q, "x");
 	q.strategy = QUEUE_STRATEGY_COUNT;
 	assert_int_equal(store_queue_create(f->st, &q), EINVAL);
+	queue_fill(&q, "x");
+	q.overflow = QUEUE_OVERFLOW_COUNT;
+	assert_int_equal(store_queue_create(f->st, &q), EINVAL);
+	queue_fill(&q, "x");
+	memset(q.greeting, 'g', sizeof(q.greeting));   /* unterminated */
+	assert_int_equal(store_queue_create(f->st, &q), EINVAL);
+	queue_fill(&q, "x");
+	memset(q.moh_file, 'm', sizeof(q.moh_file));
+	assert_int_equal(store_queue_update(f->st, &q), EINVAL);
+	queue_fill(&q, "x");
+	memset(q.overflow_target, 't', sizeof(q.overflow_target));
+	assert_int_equal(store_queue_create(f->st, &q), EINVAL);
+	assert_int_equal(store_queue_get(f->st, "x", &got), ENOENT);
+
+	/* an overflow action from a newer build: unreadable, not misread */
+	tmpstore_raw_exec(f->path, "UPDATE queues SET overflow = 'voicemail' "
+			  "WHERE id = 'support'");
+	log_level_set(LOGL_ERROR + 1);
+	assert_int_equal(store_queue_get(f->st, "support", &got), EIO);
+	log_level_set(LOGL_WARN);
 }
 
 static void test_members(void **state)

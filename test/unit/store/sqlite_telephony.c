@@ -1,6 +1,6 @@
 /** @file test/unit/store/sqlite_telephony.c  The SQLite store's telephony
- *  part against a real file: agent activity, calls, registrations, trunks,
- *  DIDs and migration 002 */
+ *  part against a real file: agent activity, calls (and their queue part),
+ *  registrations, trunks, DIDs and migrations 002 and 003 */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -106,6 +106,132 @@ static void test_migrate_from_001(void **state)
 	assert_int_equal(tmpstore_raw_int(path, "SELECT count(*) FROM "
 				 "schema_migrations"), store_migrationc);
 	assert_int_equal(tmpstore_raw_int(path, "SELECT count(*) FROM calls"), 0);
+}
+
+
+/* The schema of 001 + 002 with its version rows, as a build that knew
+ * only those left it */
+static void db_make_002(const char *path)
+{
+	char sql[256];
+
+	assert_true(store_migrationc >= 3);
+	tmpstore_raw_exec(path, "CREATE TABLE schema_migrations (version INTEGER "
+		 "PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT "
+		 "NULL) STRICT");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_migrationv[i].version, i + 1);
+		tmpstore_raw_exec(path, store_migrationv[i].sql);
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations "
+			 "VALUES (%d, '%s', 1)", i + 1,
+			 store_migrationv[i].name);
+		tmpstore_raw_exec(path, sql);
+	}
+}
+
+static void test_migration_003(void **state)
+{
+	struct tmpstore *f = *state;
+
+	f->st = mem_deref(f->st);
+	assert_int_equal(tmpstore_raw_int(f->path,
+		"SELECT count(*) FROM schema_migrations "
+		"WHERE version = 3 AND name = '003_acd'"), 1);
+	assert_int_equal(tmpstore_raw_int(f->path,
+		"SELECT count(*) FROM pragma_table_info('queues') WHERE name "
+		"IN ('decline_delay_s', 'moh_file', 'greeting', 'announce_s', "
+		"'overflow', 'overflow_target')"), 6);
+	assert_int_equal(tmpstore_raw_int(f->path,
+		"SELECT count(*) FROM pragma_table_info('calls') WHERE name "
+		"IN ('queue_id', 'queued_at', 'wait_ms', 'queue_result')"), 4);
+	assert_int_equal(tmpstore_raw_int(f->path,
+		"SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND "
+		"name = 'calls_queue'"), 1);
+}
+
+/* A database left by a build that knew only 002 is upgraded in place:
+ * queues take the defaults of queue_init() for the new settings, calls
+ * read as never queued, DIDs keep their targets, and the new values can
+ * be written. */
+static void test_migrate_from_002(void **state)
+{
+	struct tmpstore *f = *state;
+	struct store *st = NULL;
+	struct queue q, dflt;
+	struct call_record c;
+	struct did d;
+	char path[160];
+
+	snprintf(path, sizeof(path), "%s/old.db", f->dir);
+	db_make_002(path);
+	tmpstore_raw_exec(path, "INSERT INTO queues (id, name, strategy, "
+		 "offer_timeout_s, wrap_up_s, max_wait_s, service_level_s, "
+		 "tier_wait_s, max_missed_offers, join_empty, leave_empty, "
+		 "created_at, updated_at) VALUES ('sales', 'Sales', "
+		 "'longest_idle', 25, 15, 300, 30, 40, 4, 1, 0, 10, 20)");
+	tmpstore_raw_exec(path, "INSERT INTO calls (id, direction, state, "
+		 "from_party, to_party, did, cause, hangup_by, sip_status, "
+		 "created_at, ringing_at, answered_at, ended_at) VALUES "
+		 "('00aa', 'inbound', 'ended', '+4930999', '1001', '+4930100', "
+		 "'normal_clearing', 'caller', 0, 1000, 1100, 1200, 9000)");
+	tmpstore_raw_exec(path, "INSERT INTO dids VALUES ('+4930100', "
+		 "'Line', 'extension', '1001', '', 5, 6)");
+
+	assert_int_equal(store_open(&st, path), 0);
+	assert_int_equal(tmpstore_raw_int(path, "SELECT count(*) FROM "
+				 "schema_migrations"), store_migrationc);
+
+	assert_int_equal(store_queue_get(st, "sales", &q), 0);
+	assert_string_equal(q.name, "Sales");
+	assert_int_equal(q.strategy, QUEUE_LONGEST_IDLE);
+	assert_int_equal(q.offer_timeout_s, 25);
+	assert_int_equal(q.max_missed_offers, 4);
+	assert_true(q.join_empty);
+	queue_init(&dflt);
+	assert_int_equal(q.decline_delay_s, dflt.decline_delay_s);
+	assert_string_equal(q.moh_file, dflt.moh_file);
+	assert_string_equal(q.greeting, dflt.greeting);
+	assert_int_equal(q.announce_s, dflt.announce_s);
+	assert_int_equal(q.overflow, dflt.overflow);
+	assert_string_equal(q.overflow_target, dflt.overflow_target);
+	assert_int_equal(q.created_ms, 10);
+
+	assert_int_equal(store_call_get(st, "00aa", &c), 0);
+	assert_int_equal(c.cause, CALL_CAUSE_NORMAL_CLEARING);
+	assert_int_equal(c.ended_ms, 9000);
+	assert_string_equal(c.queue_id, "");
+	assert_int_equal(c.queued_ms, 0);
+	assert_int_equal(c.wait_ms, 0);
+	assert_int_equal(c.queue_result, CALL_QUEUE_NONE);
+
+	assert_int_equal(store_did_get(st, "+4930100", &d), 0);
+	assert_int_equal(d.target_type, DID_TARGET_EXTENSION);
+	assert_string_equal(d.target, "1001");
+
+	/* the new columns work */
+	q.overflow = QUEUE_OVERFLOW_EXTENSION;
+	snprintf(q.overflow_target, sizeof(q.overflow_target), "1001");
+	q.announce_s = 30;
+	assert_int_equal(store_queue_update(st, &q), 0);
+	c.queued_ms = 1050;
+	snprintf(c.queue_id, sizeof(c.queue_id), "sales");
+	c.wait_ms = 150;
+	c.queue_result = CALL_QUEUE_ANSWERED;
+	assert_int_equal(store_call_put(st, &c), 0);
+	d.target_type = DID_TARGET_QUEUE;
+	snprintf(d.target, sizeof(d.target), "sales");
+	assert_int_equal(store_did_update(st, &d), 0);
+	mem_deref(st);
+
+	assert_int_equal(tmpstore_raw_int(path, "SELECT announce_s FROM "
+				 "queues WHERE overflow = 'extension' AND "
+				 "overflow_target = '1001'"), 30);
+	assert_int_equal(tmpstore_raw_int(path, "SELECT wait_ms FROM calls "
+				 "WHERE queue_id = 'sales' AND queued_at = "
+				 "1050 AND queue_result = 'answered'"), 150);
+	assert_int_equal(tmpstore_raw_int(path, "SELECT count(*) FROM dids "
+				 "WHERE target_type = 'queue' AND target = "
+				 "'sales'"), 1);
 }
 
 
@@ -236,6 +362,10 @@ static void call_equal(const struct call_record *got,
 	assert_int_equal(got->answered_ms, want->answered_ms);
 	assert_int_equal(got->ended_ms, want->ended_ms);
 	assert_int_equal(got->held_ms, want->held_ms);
+	assert_string_equal(got->queue_id, want->queue_id);
+	assert_int_equal(got->queued_ms, want->queued_ms);
+	assert_int_equal(got->wait_ms, want->wait_ms);
+	assert_int_equal(got->queue_result, want->queue_result);
 }
 
 static void test_call_put_get(void **state)
@@ -257,8 +387,16 @@ static void test_call_put_get(void **state)
 	assert_int_equal(tmpstore_raw_int(f->path, "SELECT count(*) FROM calls WHERE "
 				 "agent_id IS NULL"), 1);
 
-	/* through its life: the same row, the same cursor */
+	/* through its life: the same row, the same cursor; it waits in a
+	 * queue, then an agent answers */
+	snprintf(c.queue_id, sizeof(c.queue_id), "sales");
+	c.queued_ms = 1050;
+	assert_int_equal(store_call_put(f->st, &c), 0);
+	assert_int_equal(store_call_get(f->st, c.id, &got), 0);
+	call_equal(&got, &c);
 	assert_true(call_ringing(&c, 1100));
+	c.wait_ms = 150;
+	c.queue_result = CALL_QUEUE_ANSWERED;
 	c.agent_id = agent;
 	c.cursor = 0;                  /* put sets it back */
 	assert_int_equal(store_call_put(f->st, &c), 0);
@@ -314,6 +452,24 @@ static void test_call_put_get(void **state)
 	memset(d.from, 'x', sizeof(d.from));   /* unterminated */
 	assert_int_equal(store_call_put(f->st, &d), EINVAL);
 	call_make(&d, 3, CALL_INBOUND, 3000);
+	d.queued_ms = 3001;            /* queued, but in no queue */
+	assert_int_equal(store_call_put(f->st, &d), EINVAL);
+	call_make(&d, 3, CALL_INBOUND, 3000);
+	snprintf(d.queue_id, sizeof(d.queue_id), "sales");   /* the reverse */
+	assert_int_equal(store_call_put(f->st, &d), EINVAL);
+	call_make(&d, 3, CALL_INBOUND, 3000);
+	d.queue_result = CALL_QUEUE_ABANDONED;   /* never queued */
+	assert_int_equal(store_call_put(f->st, &d), EINVAL);
+	call_make(&d, 3, CALL_INBOUND, 3000);
+	snprintf(d.queue_id, sizeof(d.queue_id), "sales");
+	d.queued_ms = 3001;
+	d.queue_result = CALL_QUEUE_RESULT_COUNT;
+	assert_int_equal(store_call_put(f->st, &d), EINVAL);
+	call_make(&d, 3, CALL_INBOUND, 3000);
+	memset(d.queue_id, 'q', sizeof(d.queue_id));   /* unterminated */
+	d.queued_ms = 3001;
+	assert_int_equal(store_call_put(f->st, &d), EINVAL);
+	call_make(&d, 3, CALL_INBOUND, 3000);
 	d.sip_status = 42;             /* CHECK in the schema */
 	assert_true(call_ended(&d, CALL_CAUSE_FAILURE, CALL_PARTY_CALLEE,
 			       42, 3100));
@@ -326,6 +482,11 @@ static void test_call_put_get(void **state)
 	log_level_set(LOGL_ERROR + 1);
 	assert_int_equal(store_call_get(f->st, c.id, &got), EIO);
 	log_level_set(LOGL_WARN);
+
+	/* the schema holds the queue part too, behind the store's back */
+	assert_int_equal(tmpstore_raw_int(f->path, "SELECT count(*) FROM "
+		"calls WHERE queue_id = 'sales' AND queued_at = 1050 AND "
+		"wait_ms = 150 AND queue_result = 'answered'"), 1);
 }
 
 /* Rows seen by a list call; stop_at > 0 stops with 42 on that row */
@@ -365,17 +526,18 @@ static const struct {
 	int agent;        /* index into the agents, -1 none */
 	const char *did;
 	const char *trunk;
+	const char *queue;   /* "" never queued */
 } callv[] = {
-	{CALL_INBOUND,  CALL_ENDED,    1000, 0,  "+3310", "carrier"},  /* 1 */
-	{CALL_OUTBOUND, CALL_ENDED,    2000, 1,  "",      "carrier"},  /* 2 */
-	{CALL_INTERNAL, CALL_ENDED,    3000, 0,  "",      ""},         /* 3 */
-	{CALL_INBOUND,  CALL_ENDED,    4000, -1, "+3311", "other"},    /* 4 */
-	{CALL_INBOUND,  CALL_ANSWERED, 5000, 0,  "+3310", "carrier"},  /* 5 */
-	{CALL_OUTBOUND, CALL_RINGING,  6000, 1,  "",      "other"},    /* 6 */
-	{CALL_INBOUND,  CALL_CREATED,  7000, -1, "+3310", "carrier"},  /* 7 */
-	{CALL_INTERNAL, CALL_HELD,     8000, 1,  "",      ""},         /* 8 */
-	{CALL_INBOUND,  CALL_ENDED,    9000, 1,  "+3311", "carrier"},  /* 9 */
-};
+	{CALL_INBOUND,  CALL_ENDED,    1000, 0,  "+3310", "carrier", "sales"},
+	{CALL_OUTBOUND, CALL_ENDED,    2000, 1,  "",      "carrier", ""},
+	{CALL_INTERNAL, CALL_ENDED,    3000, 0,  "",      "",        ""},
+	{CALL_INBOUND,  CALL_ENDED,    4000, -1, "+3311", "other",   "support"},
+	{CALL_INBOUND,  CALL_ANSWERED, 5000, 0,  "+3310", "carrier", "sales"},
+	{CALL_OUTBOUND, CALL_RINGING,  6000, 1,  "",      "other",   ""},
+	{CALL_INBOUND,  CALL_CREATED,  7000, -1, "+3310", "carrier", "sales"},
+	{CALL_INTERNAL, CALL_HELD,     8000, 1,  "",      "",        ""},
+	{CALL_INBOUND,  CALL_ENDED,    9000, 1,  "+3311", "carrier", "support"},
+};   /* numbered 1..9 below */
 
 static void calls_load(struct store *st, const uint64_t agentv[2],
 		       uint64_t cursorv[])
@@ -388,6 +550,13 @@ static void calls_load(struct store *st, const uint64_t agentv[2],
 		c.agent_id = callv[i].agent < 0 ? 0 : agentv[callv[i].agent];
 		snprintf(c.did, sizeof(c.did), "%s", callv[i].did);
 		snprintf(c.trunk_id, sizeof(c.trunk_id), "%s", callv[i].trunk);
+		snprintf(c.queue_id, sizeof(c.queue_id), "%s", callv[i].queue);
+		if (c.queue_id[0]) {
+			c.queued_ms = t + 1;
+			c.wait_ms = 1;
+			c.queue_result = callv[i].agent < 0 ?
+				CALL_QUEUE_ABANDONED : CALL_QUEUE_ANSWERED;
+		}
 		if (callv[i].state >= CALL_RINGING)
 			(void)call_ringing(&c, t + 1);
 		if (callv[i].state >= CALL_ANSWERED &&
@@ -490,6 +659,13 @@ static void test_call_list(void **state)
 	snprintf(flt.trunk_id, sizeof(flt.trunk_id), "other");
 	assert_string_equal(LIST(0, 0), "6 4");
 	filter_reset(&flt);
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "sales");
+	assert_string_equal(LIST(0, 0), "7 5 1");
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "support");
+	assert_string_equal(LIST(0, 0), "9 4");
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "sale");
+	assert_string_equal(LIST(0, 0), "");
+	filter_reset(&flt);
 	flt.since_ms = 3000;
 	assert_string_equal(LIST(0, 0), "9 8 7 6 5 4 3");
 	flt.until_ms = 6000;           /* [3000, 6000) */
@@ -520,6 +696,25 @@ static void test_call_list(void **state)
 	snprintf(flt.did, sizeof(flt.did), "+3311");
 	flt.agent_id = agentv[1];
 	assert_string_equal(LIST(0, 0), "9");
+	/* the queue with each statement variant */
+	filter_reset(&flt);
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "sales");
+	flt.active = true;
+	assert_string_equal(LIST(0, 0), "7 5");
+	filter_reset(&flt);
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "sales");
+	flt.agent_id = agentv[0];
+	assert_string_equal(LIST(0, 0), "5 1");
+	filter_reset(&flt);
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "support");
+	flt.since_ms = 5000;
+	assert_string_equal(LIST(0, 0), "9");
+	filter_reset(&flt);
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "sales");
+	flt.state = CALL_ENDED;
+	flt.direction = CALL_INBOUND;
+	snprintf(flt.trunk_id, sizeof(flt.trunk_id), "carrier");
+	assert_string_equal(LIST(0, 0), "1");
 
 	/* pages: before is exclusive; walking pages of 2 sees every call
 	 * once, in order, in every variant of the statement */
@@ -536,6 +731,10 @@ static void test_call_list(void **state)
 	filter_reset(&flt);
 	flt.since_ms = 1;
 	assert_string_equal(LIST(cursorv[3], 2), "3 2");
+	filter_reset(&flt);
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "sales");
+	assert_string_equal(LIST(cursorv[6], 1), "5");
+	assert_string_equal(LIST(cursorv[4], 5), "1");
 	{
 		char all[64] = "";
 		uint64_t before = 0;
@@ -572,6 +771,18 @@ static void test_call_list(void **state)
 	assert_int_equal(sn.callv[0].answered_ms, 8002);
 	assert_int_equal(sn.callv[0].agent_id, agentv[1]);
 	assert_int_equal(sn.callv[0].direction, CALL_INTERNAL);
+	assert_string_equal(sn.callv[0].queue_id, "");
+	assert_int_equal(sn.callv[0].queued_ms, 0);
+	filter_reset(&flt);
+	snprintf(flt.queue_id, sizeof(flt.queue_id), "support");
+	memset(&sn, 0, sizeof(sn));
+	assert_int_equal(store_call_list(f->st, &flt, 0, 0, call_h, &sn), 0);
+	assert_int_equal(sn.n, 2);
+	assert_string_equal(sn.callv[0].queue_id, "support");
+	assert_int_equal(sn.callv[0].queued_ms, 9001);
+	assert_int_equal(sn.callv[0].wait_ms, 1);
+	assert_int_equal(sn.callv[0].queue_result, CALL_QUEUE_ANSWERED);
+	assert_int_equal(sn.callv[1].queue_result, CALL_QUEUE_ABANDONED);
 
 	/* the handler stops the walk */
 	filter_reset(&flt);
@@ -586,6 +797,10 @@ static void test_call_list(void **state)
 			 EINVAL);
 	filter_reset(&flt);
 	flt.direction = -2;
+	assert_int_equal(store_call_list(f->st, &flt, 0, 0, call_h, &sn),
+			 EINVAL);
+	filter_reset(&flt);
+	memset(flt.queue_id, 'q', sizeof(flt.queue_id));
 	assert_int_equal(store_call_list(f->st, &flt, 0, 0, call_h, &sn),
 			 EINVAL);
 	filter_reset(&flt);
@@ -976,8 +1191,24 @@ static void test_dids(void **state)
 	assert_int_equal(store_did_create(f->st, NULL), EINVAL);
 	assert_int_equal(store_did_get(f->st, NULL, &got), EINVAL);
 
+	/* a queue as target (the store does not check that it exists) */
+	did_make(&d, "300", "sales");
+	d.target_type = DID_TARGET_QUEUE;
+	assert_int_equal(store_did_create(f->st, &d), 0);
+	assert_int_equal(store_did_get(f->st, "300", &got), 0);
+	assert_int_equal(got.target_type, DID_TARGET_QUEUE);
+	assert_string_equal(got.target, "sales");
+	assert_int_equal(tmpstore_raw_int(f->path, "SELECT count(*) FROM dids "
+		"WHERE number = '300' AND target_type = 'queue'"), 1);
+	d.target_type = DID_TARGET_EXTENSION;
+	snprintf(d.target, sizeof(d.target), "1001");
+	assert_int_equal(store_did_update(f->st, &d), 0);
+	assert_int_equal(store_did_get(f->st, "300", &got), 0);
+	assert_int_equal(got.target_type, DID_TARGET_EXTENSION);
+	assert_string_equal(got.target, "1001");
+
 	/* a target type from a newer build: unreadable, not misrouted */
-	tmpstore_raw_exec(f->path, "UPDATE dids SET target_type = 'queue' "
+	tmpstore_raw_exec(f->path, "UPDATE dids SET target_type = 'flow' "
 		 "WHERE number = '+33100000000'");
 	log_level_set(LOGL_ERROR + 1);
 	assert_int_equal(store_did_get(f->st, "+33100000000", &got), EIO);
@@ -992,6 +1223,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_migration_002),
 		T(test_migrate_from_001),
+		T(test_migration_003),
+		T(test_migrate_from_002),
 		T(test_agent_activity),
 		T(test_call_put_get),
 		T(test_call_list),
