@@ -26,4 +26,10 @@ int agent_ops_apply(struct store *st, struct bus *bus, uint64_t id,
 		    const char *reason, const char *actor, uint64_t now_ms,
 		    struct agent *a, enum agent_verdict *v);
 
+/** Called after each applied transition with the agent as saved. */
+typedef void (agent_ops_observer_h)(const struct agent *a,
+				    const struct agent_transition *tr,
+				    void *arg);
+void agent_ops_observe(agent_ops_observer_h *h, void *arg);
+
 #endif

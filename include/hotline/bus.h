@@ -43,9 +43,13 @@ typedef void (bus_batch_h)(void *arg);
  *  ever stored. Events older than retention_s are pruned hourly. */
 int bus_alloc(struct bus **busp, struct store *st, uint32_t retention_s);
 
-/** Register the (single) listener, e.g. the WebSocket stream. */
-void bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh,
-		void *arg);
+#define BUS_LISTENERS_MAX 4   /* the stream, the ACD, webhooks, export */
+
+/* Listeners (the WebSocket stream, the ACD) get events after they are
+ * persisted; see bus.c. */
+int bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh,
+	       void *arg);
+void bus_unlisten(struct bus *bus, void *arg);
 
 /** Publish an event that happened at at_ms (0: now, in ms since the
  *  epoch). topicv: 1..EVENT_TOPICS_MAX valid topics (duplicates are

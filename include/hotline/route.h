@@ -3,7 +3,8 @@
  *
  * Order: an agent's extension; a DID (its target); for callers who are
  * agents (authenticated), an external number through the best trunk.
- * Flows and queues (later issues) become further DID target kinds here.
+ * A DID may also lead to a queue. Flows (a later issue) become a further
+ * DID target kind here.
  */
 #ifndef HOTLINE_ROUTE_H
 #define HOTLINE_ROUTE_H
@@ -27,8 +28,9 @@ struct route_lookup {
 enum route_kind { ROUTE_AGENT = 0,   /* ring agent_id's phones */
 		  ROUTE_TRUNK,       /* dial number through trunk */
 		  ROUTE_NOT_FOUND,   /* 404 */
-		  ROUTE_AUTH };      /* external number: the caller must
+		  ROUTE_AUTH,        /* external number: the caller must
 					authenticate as an agent first */
+		  ROUTE_QUEUE };     /* answer, queue in queue_id (ACD) */
 
 struct route {
 	enum route_kind kind;
@@ -37,6 +39,7 @@ struct route {
 	char did[TRUNK_NUMBER_MAX];      /* the DID dialled, or "" */
 	struct trunk trunk;              /* ROUTE_TRUNK */
 	char number[TRUNK_NUMBER_MAX];   /* ROUTE_TRUNK: number for the trunk */
+	char queue_id[TRUNK_NUMBER_MAX]; /* ROUTE_QUEUE */
 };
 
 /**

@@ -605,7 +605,7 @@ static void stream_destructor(void *data)
 			send_control(sub, WS_OP_CLOSE,
 				     (const uint8_t *)"\x03\xe9shutdown", 10);
 	}
-	bus_listen(s->bus, NULL, NULL, NULL);
+	bus_unlisten(s->bus, s);
 	list_flush(&s->subl);
 	mem_deref(s->exact);
 }
@@ -627,7 +627,11 @@ int stream_alloc(struct stream **sp, const struct config *cfg,
 		mem_deref(s);
 		return err;
 	}
-	bus_listen(bus, fanout, flush_all, s);
+	err = bus_listen(bus, fanout, flush_all, s);
+	if (err) {
+		mem_deref(s);
+		return err;
+	}
 	*sp = s;
 	return 0;
 }

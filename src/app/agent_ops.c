@@ -11,6 +11,13 @@
 #include <hotline/log.h>
 #include <hotline/store.h>
 
+/* The one observer of applied transitions (the ACD); set at wiring time
+ * on the main thread, like the rest of the daemon's state. */
+static struct {
+	agent_ops_observer_h *h;
+	void *arg;
+} observer;
+
 /* Topics of a state change: the agent, then each of its queues, so a
  * queue wallboard sees its agents (at most EVENT_TOPICS_MAX in all). */
 struct topics {
@@ -133,8 +140,19 @@ int agent_ops_apply(struct store *st, struct bus *bus, uint64_t id,
 		err = save(st, &ag, &tr, actor);
 		if (!err)
 			publish(st, bus, &ag, &tr, actor);
+		if (!err && observer.h)
+			observer.h(&ag, &tr, observer.arg);
 	}
 	if (!err && a)
 		*a = ag;
 	return err;
+}
+
+
+/** Make h see every applied transition (after it is saved and published);
+ *  h NULL removes the observer. One observer: the ACD. */
+void agent_ops_observe(agent_ops_observer_h *h, void *arg)
+{
+	observer.h = h;
+	observer.arg = h ? arg : NULL;
 }

@@ -19,9 +19,11 @@ struct bus {
 	uint32_t retention_s;
 	struct tmr flush_tmr;
 	struct tmr prune_tmr;
-	bus_event_h *eh;
-	bus_batch_h *bh;
-	void *arg;
+	struct listener {
+		bus_event_h *eh;
+		bus_batch_h *bh;
+		void *arg;
+	} lv[BUS_LISTENERS_MAX];    /* registered; eh NULL = free slot */
 };
 
 struct pending {
@@ -168,12 +170,16 @@ int bus_flush(struct bus *bus)
 			break;
 		bus->last_seq = p->ev->seq;
 		list_unlink(&p->le);
-		if (bus->eh)
-			bus->eh(p->ev, bus->arg);
+		for (size_t i = 0; i < BUS_LISTENERS_MAX; i++) {
+			if (bus->lv[i].eh)
+				bus->lv[i].eh(p->ev, bus->lv[i].arg);
+		}
 		mem_deref(p);
 	}
-	if (bus->bh)
-		bus->bh(bus->arg);
+	for (size_t i = 0; i < BUS_LISTENERS_MAX; i++) {
+		if (bus->lv[i].eh && bus->lv[i].bh)
+			bus->lv[i].bh(bus->lv[i].arg);
+	}
 	if (!list_isempty(&bus->pendl) && !tmr_isrunning(&bus->flush_tmr))
 		tmr_start(&bus->flush_tmr, 0, flush_handler, bus);
 	return 0;
@@ -252,12 +258,42 @@ uint64_t bus_last_seq(const struct bus *bus)
 	return bus->last_seq;
 }
 
-void bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh,
-		void *arg)
+/**
+ * Register a listener: eh is called for every event once it is persisted,
+ * in seq order, then bh (optional) once per flushed batch. A listener is
+ * identified by arg. 0, EINVAL, EALREADY (arg registered), ENOSPC (all
+ * BUS_LISTENERS_MAX slots taken).
+ */
+int bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh, void *arg)
 {
-	bus->eh = eh;
-	bus->bh = bh;
-	bus->arg = arg;
+	struct listener *free_slot = NULL;
+
+	if (!bus || !eh)
+		return EINVAL;
+	for (size_t i = 0; i < BUS_LISTENERS_MAX; i++) {
+		if (bus->lv[i].eh && bus->lv[i].arg == arg)
+			return EALREADY;
+		if (!bus->lv[i].eh && !free_slot)
+			free_slot = &bus->lv[i];
+	}
+	if (!free_slot)
+		return ENOSPC;
+	free_slot->eh = eh;
+	free_slot->bh = bh;
+	free_slot->arg = arg;
+	return 0;
+}
+
+
+/** Remove the listener registered with arg (no-op if none). */
+void bus_unlisten(struct bus *bus, void *arg)
+{
+	if (!bus)
+		return;
+	for (size_t i = 0; i < BUS_LISTENERS_MAX; i++) {
+		if (bus->lv[i].eh && bus->lv[i].arg == arg)
+			memset(&bus->lv[i], 0, sizeof(bus->lv[i]));
+	}
 }
 
 static void prune_handler(void *arg)

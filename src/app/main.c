@@ -18,6 +18,7 @@
 #include <hotline/log.h>
 #include <hotline/store.h>
 #include <hotline/telephony.h>
+#include <hotline/acd.h>
 
 #define HOTLINE_VERSION "0.1.0"
 #define TOKEN_MIN_LEN 16
@@ -264,6 +265,7 @@ static int run(const struct config *cfg)
 	struct bus *bus = NULL;
 	struct api *api = NULL;
 	struct telephony *tel = NULL;
+	struct acd *acd = NULL;
 	char dbpath[400];
 	uint8_t hash[32];
 	struct sa laddr;
@@ -289,14 +291,20 @@ static int run(const struct config *cfg)
 	err = store_agent_activity_reset(st, clock_now_ms());
 	if (err)
 		goto out;
+	err = acd_alloc(&acd, st, bus);
+	if (err) {
+		log_error("hotline: cannot start the ACD (%m)\n", err);
+		goto out;
+	}
 	err = api_alloc(&api, cfg, st, bus, hash);
 	if (err)
 		goto out;
 	sodium_memzero(hash, sizeof(hash));
+	api_set_acd(api, acd);
 	if (cfg->sip_listenc) {
 		struct api_telephony hooks;
 
-		err = telephony_alloc(&tel, cfg, st, bus);
+		err = telephony_alloc(&tel, cfg, st, bus, acd);
 		if (err)
 			goto out;
 		telephony_hooks(tel, &hooks);
@@ -318,6 +326,7 @@ static int run(const struct config *cfg)
 	 * into the store, then the store closes */
 	mem_deref(tel);
 	mem_deref(api);
+	mem_deref(acd);
 	mem_deref(bus);
 	mem_deref(st);
 	return err;

@@ -72,6 +72,12 @@ int route_call(const struct route_lookup *lk, const char *dest,
 	err = lk->did(lk->arg, dest, &d);
 	if (!err) {
 		str_ncpy(r->did, d.number, sizeof(r->did));
+		if (d.target_type == DID_TARGET_QUEUE) {
+			str_ncpy(r->queue_id, d.target, sizeof(r->queue_id));
+			r->kind = ROUTE_QUEUE;
+			r->direction = CALL_INBOUND;
+			return 0;
+		}
 		err = route_agent(lk, d.target, r);
 		if (!err) {
 			r->kind = ROUTE_AGENT;

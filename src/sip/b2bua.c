@@ -38,14 +38,15 @@ static struct agent_load *load_find(const struct b2bua *b, uint64_t id)
 				       &id));
 }
 
-static uint32_t load_get(const struct b2bua *b, uint64_t id)
+uint32_t b2bua_load_get(const struct b2bua *b, uint64_t id)
 {
 	struct agent_load *al = load_find(b, id);
 
 	return al ? al->n : 0;
 }
 
-static void load_add(struct b2bua *b, uint64_t id)
+/** One more live call for agent id (0 ignored). */
+void b2bua_load_add(struct b2bua *b, uint64_t id)
 {
 	struct agent_load *al;
 
@@ -62,7 +63,7 @@ static void load_add(struct b2bua *b, uint64_t id)
 	++al->n;
 }
 
-static void load_del(struct b2bua *b, uint64_t id)
+void b2bua_load_del(struct b2bua *b, uint64_t id)
 {
 	struct agent_load *al = id ? load_find(b, id) : NULL;
 
@@ -80,7 +81,8 @@ static bool call_cmp(struct le *le, void *arg)
 	return !strcmp(c->rec.id, arg);
 }
 
-static struct bcall *call_find(const struct b2bua *b, const char *id)
+/** The live (not yet freed) call with id, or NULL. */
+struct bcall *b2bua_call_find(const struct b2bua *b, const char *id)
 {
 	return list_ledata(hash_lookup(b->callh, hash_joaat_str(id),
 				       call_cmp, (void *)id));
@@ -94,8 +96,8 @@ void b2bua_call_add(struct b2bua *b, struct bcall *c)
 	list_append(&b->calll, &c->le, c);
 	hash_append(b->callh, hash_joaat_str(c->rec.id), &c->he, c);
 	++b->ncalls;
-	load_add(b, bcall_callee_agent(c));
-	load_add(b, c->caller_agent);
+	b2bua_load_add(b, bcall_callee_agent(c));
+	b2bua_load_add(b, c->caller_agent);
 }
 
 /** The call ended: no longer live (it stays listed until freed). */
@@ -103,8 +105,8 @@ void b2bua_call_remove(struct b2bua *b, struct bcall *c)
 {
 	hash_unlink(&c->he);
 	--b->ncalls;
-	load_del(b, bcall_callee_agent(c));
-	load_del(b, c->caller_agent);
+	b2bua_load_del(b, bcall_callee_agent(c));
+	b2bua_load_del(b, c->caller_agent);
 }
 
 /* --- incoming INVITE ----------------------------------------------------- */
@@ -185,9 +187,27 @@ static uint16_t invite_route(struct b2bua *b, const struct sip_msg *msg,
 	if (r->kind == ROUTE_AGENT &&
 	    !registrar_is_registered(b->reg, r->agent_id))
 		return refuse(b, msg, 480, NULL);
-	if (r->kind == ROUTE_AGENT && load_get(b, r->agent_id))
+	if (r->kind == ROUTE_AGENT && b2bua_load_get(b, r->agent_id))
 		return refuse(b, msg, 486, NULL);
 	return 0;
+}
+
+/* A DID leading to a queue: Hotline answers and the ACD takes over */
+static void queue_call(struct bcall *c, const struct route *r,
+		       const struct sdpdesc *offer, uint64_t now)
+{
+	int err;
+
+	bcall_publish(c, EV_CALL_CREATED, now);
+	err = c->b->acd ? bqueue_start(c, r->queue_id, offer) : ENOENT;
+	if (!err)
+		return;
+	log_info("b2bua: call %s: cannot queue in %s (%m)\n", c->rec.id,
+		 r->queue_id, err);
+	if (err == ENOENT)
+		bcall_end(c, CALL_CAUSE_NOT_FOUND, CALL_PARTY_SYSTEM, 404);
+	else
+		bcall_end(c, CALL_CAUSE_FAILURE, CALL_PARTY_SYSTEM, 500);
 }
 
 static void invite_h(const struct sip_msg *msg, void *arg)
@@ -240,6 +260,10 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 		bcall_discard(c);
 		return;
 	}
+	if (r.kind == ROUTE_QUEUE) {
+		queue_call(c, &r, &offer, now);
+		return;
+	}
 	/* dial first: storing the record is the slow part of this turn, and
 	 * call.ringing can only come on a later one */
 	err = bcall_dial_callee(c, &offer);
@@ -279,7 +303,7 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 		return err;
 	if (!registrar_is_registered(b->reg, agent_id))
 		return ENOTCONN;
-	if (load_get(b, agent_id))
+	if (b2bua_load_get(b, agent_id))
 		return EBUSY;
 	if (b->ncalls >= b->cfg->sip_max_calls)
 		return EAGAIN;
@@ -289,7 +313,7 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 	if (r.kind == ROUTE_NOT_FOUND)
 		return EHOSTUNREACH;
 	if (r.kind == ROUTE_AGENT && (r.agent_id == agent_id ||
-				      load_get(b, r.agent_id)))
+				      b2bua_load_get(b, r.agent_id)))
 		return r.agent_id == agent_id ? EINVAL : EBUSY;
 
 	err = bcall_alloc(&c, b, &r, agent_id, now);
@@ -316,7 +340,7 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 
 int b2bua_hangup(struct b2bua *b, const char *id)
 {
-	struct bcall *c = call_find(b, id);
+	struct bcall *c = b2bua_call_find(b, id);
 
 	if (!c)
 		return ENOENT;
@@ -324,6 +348,14 @@ int b2bua_hangup(struct b2bua *b, const char *id)
 	bcall_end(c, CALL_CAUSE_API_HANGUP, CALL_PARTY_API,
 		 c->rec.answered_ms ? 0 : 480);
 	return 0;
+}
+
+void b2bua_media(struct b2bua *b, struct acd *acd, struct player_clock *clk,
+		 struct tts *tts)
+{
+	b->acd = acd;
+	b->clock = clk;
+	b->tts = tts;
 }
 
 void b2bua_close(struct b2bua *b)
@@ -348,6 +380,7 @@ static void destructor(void *arg)
 
 	b2bua_close(b);
 	list_flush(&b->calll);
+	list_flush(&b->mohl);
 	hash_flush(b->loadh);
 	mem_deref(b->loadh);
 	mem_deref(b->callh);

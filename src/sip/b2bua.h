@@ -22,6 +22,9 @@ struct digest;
 struct registrar;
 struct relay_pool;
 struct b2bua;
+struct acd;
+struct player_clock;
+struct tts;
 
 int b2bua_alloc(struct b2bua **bp, struct sipstack *ss, struct digest *dg,
 		struct registrar *reg, struct relay_pool *pool,
@@ -33,6 +36,16 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 
 /** End a live call from the API (cause api_hangup). 0 or ENOENT. */
 int b2bua_hangup(struct b2bua *b, const char *id);
+
+/** Queued calls: the ACD, the player clock and speech (borrowed; they
+ *  outlive b). Without an acd, DIDs leading to queues get 404. */
+void b2bua_media(struct b2bua *b, struct acd *acd, struct player_clock *clk,
+		 struct tts *tts);
+
+/** The hooks through which the ACD rings agents for queued calls of b
+ *  (bqueue.c). */
+struct acd_voice;
+void bqueue_voice_hooks(struct b2bua *b, struct acd_voice *v);
 
 /** End every call (cause shutdown), e.g. before the daemon stops. */
 void b2bua_close(struct b2bua *b);

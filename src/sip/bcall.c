@@ -98,6 +98,7 @@ static void call_destructor(void *arg)
 
 	tmr_cancel(&c->ring_tmr);
 	tmr_cancel(&c->reap_tmr);
+	mem_deref(c->q);
 	list_unlink(&c->le);
 	hash_unlink(&c->he);
 	list_flush(&c->forkl);
@@ -176,7 +177,8 @@ int bcall_alloc(struct bcall **cp, struct b2bua *b,
 	return 0;
 }
 
-static void leg_bury(struct bcall *c, struct leg *l)
+/** Move l to the dead list (freed next turn: CANCEL or BYE). */
+void bcall_leg_bury(struct bcall *c, struct leg *l)
 {
 	if (!l)
 		return;
@@ -202,6 +204,8 @@ void bcall_end(struct bcall *c, enum call_cause cause,
 
 	if (!call_ended(&c->rec, cause, by, status, now))
 		return;
+	if (c->q)
+		bqueue_end(c);
 
 	if (c->a && !c->a->uac && !c->a->answered)
 		leg_reject(c->a, status >= 300 ? status :
@@ -214,11 +218,11 @@ void bcall_end(struct bcall *c, enum call_cause cause,
 
 	b2bua_call_remove(c->b, c);
 
-	leg_bury(c, c->a);
-	leg_bury(c, c->bl);
+	bcall_leg_bury(c, c->a);
+	bcall_leg_bury(c, c->bl);
 	c->a = c->bl = NULL;
 	while (c->forkl.head)
-		leg_bury(c, c->forkl.head->data);
+		bcall_leg_bury(c, c->forkl.head->data);
 	tmr_start(&c->reap_tmr, 0, reap_h, c);
 }
 
@@ -325,12 +329,12 @@ void bcall_leg_ringing(struct bcall *c, struct leg *l, bool early_media)
 		(void)leg_progress(c->a, &l->sdp);
 }
 
-/* The first answering candidate wins; the others are cancelled. */
-static void forks_settle(struct bcall *c, struct leg *winner)
+/** The first answering candidate wins; the others are cancelled. */
+void bcall_forks_settle(struct bcall *c, struct leg *winner)
 {
 	list_unlink(&winner->le);
 	while (c->forkl.head)
-		leg_bury(c, c->forkl.head->data);
+		bcall_leg_bury(c, c->forkl.head->data);
 	tmr_cancel(&c->ring_tmr);
 }
 
@@ -339,7 +343,7 @@ static void click_agent_answered(struct bcall *c, struct leg *l)
 {
 	int err;
 
-	forks_settle(c, l);
+	bcall_forks_settle(c, l);
 	c->a = l;
 	err = bcall_dial_callee(c, &l->sdp);
 	if (err) {
@@ -360,10 +364,16 @@ void bcall_leg_answered(struct bcall *c, struct leg *l)
 		click_agent_answered(c, l);
 		return;
 	}
+	if (l->offer_id) {
+		bqueue_leg_answered(c, l);
+		return;
+	}
 
-	forks_settle(c, l);
+	bcall_forks_settle(c, l);
 	c->bl = l;
-	if (!c->a->uac)
+	if (c->q)
+		bqueue_bridged(c);
+	if (!c->a->uac && !c->a->answered)
 		err = leg_answer(c->a, &l->sdp);
 	if (err) {
 		log_warn("b2bua: call %s: cannot answer the caller (%m)\n",
@@ -398,9 +408,13 @@ static void fork_failed(struct bcall *c, struct leg *l, int err,
 			     CALL_PARTY_CALLEE;
 	bool ringing = c->rec.ringing_ms != 0;
 
+	if (l->offer_id) {
+		bqueue_leg_failed(c, l, status);
+		return;
+	}
 	if (status_rank(status) > status_rank(c->fail_status))
 		c->fail_status = status;
-	leg_bury(c, l);
+	bcall_leg_bury(c, l);
 	if (c->forkl.head)
 		return;
 

@@ -21,6 +21,10 @@ struct b2bua {
 	const struct config *cfg;     /* borrowed */
 	struct store *st;             /* borrowed */
 	struct bus *bus;              /* borrowed */
+	struct acd *acd;              /* borrowed; queued calls */
+	struct player_clock *clock;   /* borrowed: music and prompts */
+	struct tts *tts;              /* borrowed */
+	struct list mohl;             /* music files loaded, owned */
 	struct list calll;            /* struct bcall, owned */
 	struct hash *callh;           /* live calls by id, borrowed */
 	struct hash *loadh;           /* struct agent_load, owned */
@@ -40,6 +44,7 @@ struct bcall {
 	struct list deadl;          /* legs of an ended call, owned; freed
 				       with the call */
 	struct route route;         /* where the callee side goes */
+	struct bqueue *q;           /* owned: the call's queue stay, or NULL */
 	uint64_t caller_agent;      /* calling agent (outbound, internal,
 				       click-to-call), 0 = none */
 	bool seized[2];             /* activity busy set: callee, caller */
@@ -66,11 +71,17 @@ struct leg {
 	struct sdpdesc sdp;         /* the peer's last SDP */
 	enum sdpdesc_dir dir;       /* direction we last offered/answered */
 	uint32_t version;           /* our o= version towards this peer */
+	uint64_t offer_id;          /* ACD offer this leg rings for, 0 */
+	uint64_t agent_id;          /* with offer_id: the agent offered */
 };
 
-/* b2bua.c: the registry of live calls */
+/* b2bua.c: the registry of live calls and agents' load */
 void b2bua_call_add(struct b2bua *b, struct bcall *c);
 void b2bua_call_remove(struct b2bua *b, struct bcall *c);
+struct bcall *b2bua_call_find(const struct b2bua *b, const char *id);
+uint32_t b2bua_load_get(const struct b2bua *b, uint64_t agent_id);
+void b2bua_load_add(struct b2bua *b, uint64_t agent_id);
+void b2bua_load_del(struct b2bua *b, uint64_t agent_id);
 
 /* bcall.c: a call's life */
 int bcall_alloc(struct bcall **cp, struct b2bua *b, const struct route *r,
@@ -85,6 +96,17 @@ void bcall_ring_timer(struct bcall *c);
 int bcall_dial_agent(struct bcall *c, uint64_t agent_id,
 		     enum relay_side side, const char *from_user,
 		     const char *from_name, const struct sdpdesc *offer);
+void bcall_leg_bury(struct bcall *c, struct leg *l);
+void bcall_forks_settle(struct bcall *c, struct leg *winner);
+
+/* bqueue.c: a call in an ACD queue */
+struct acd_voice;
+int bqueue_start(struct bcall *c, const char *queue_id,
+		 const struct sdpdesc *offer);
+void bqueue_leg_answered(struct bcall *c, struct leg *l);
+void bqueue_leg_failed(struct bcall *c, struct leg *l, uint16_t status);
+void bqueue_bridged(struct bcall *c);
+void bqueue_end(struct bcall *c);
 
 /* leg.c: one SIP session of a call */
 int leg_sdp_read(const struct sip_msg *msg, const struct sdpdesc *prefer,

@@ -3,12 +3,15 @@
 #include <errno.h>
 #include <hotline/libre.h>
 #include <hotline/agent.h>
+#include <hotline/acd.h>
 #include <hotline/api.h>
 #include <hotline/config.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
+#include <hotline/player.h>
 #include <hotline/relay.h>
 #include <hotline/telephony.h>
+#include <hotline/tts.h>
 #include "b2bua.h"
 #include "sipstack.h"
 #include "trunkreg.h"
@@ -22,6 +25,9 @@ struct telephony {
 	struct relay_pool *pool;        /* owned */
 	struct b2bua *b2bua;            /* owned */
 	struct trunkreg *trunkreg;      /* owned */
+	struct player_clock *clock;     /* owned: queued callers' media */
+	struct tts *tts;                /* owned */
+	struct acd *acd;                /* borrowed */
 	struct store *st;               /* borrowed */
 };
 
@@ -32,7 +38,11 @@ static void destructor(void *arg)
 	/* reverse order of creation: users of the stack first; calls end
 	 * (BYE, CANCEL) before the transports close */
 	mem_deref(tel->trunkreg);
+	if (tel->acd)
+		acd_set_voice(tel->acd, &(struct acd_voice){0});
 	mem_deref(tel->b2bua);
+	mem_deref(tel->tts);
+	mem_deref(tel->clock);
 	mem_deref(tel->pool);
 	sipstack_close(tel->ss);
 	mem_deref(tel->reg);
@@ -71,6 +81,30 @@ static int media_pool(struct telephony *tel, const struct config *cfg)
 	return err;
 }
 
+/* Queued calls: music and prompts, speech, and the ACD's voice hooks */
+static int queue_media(struct telephony *tel, const struct config *cfg,
+		       struct acd *acd)
+{
+	struct acd_voice voice;
+	int err;
+
+	err = player_clock_alloc(&tel->clock);
+	if (!err)
+		err = tts_alloc(&tel->tts, cfg->tts_cache_max);
+	if (err) {
+		log_error("media: cannot start the player or speech (%m)\n",
+			  err);
+		return err;
+	}
+	b2bua_media(tel->b2bua, acd, tel->clock, tel->tts);
+	if (acd) {
+		tel->acd = acd;
+		bqueue_voice_hooks(tel->b2bua, &voice);
+		acd_set_voice(acd, &voice);
+	}
+	return 0;
+}
+
 static int originate(void *arg, uint64_t agent_id, const char *to, char *id)
 {
 	struct telephony *tel = arg;
@@ -107,7 +141,7 @@ void telephony_hooks(struct telephony *tel, struct api_telephony *hooks)
  * each module logs its own failure.
  */
 int telephony_alloc(struct telephony **telp, const struct config *cfg,
-		    struct store *st, struct bus *bus)
+		    struct store *st, struct bus *bus, struct acd *acd)
 {
 	struct digest_conf dconf;
 	struct telephony *tel;
@@ -147,6 +181,9 @@ int telephony_alloc(struct telephony **telp, const struct config *cfg,
 		log_error("sip: b2bua: cannot start (%m)\n", err);
 		goto out;
 	}
+	err = queue_media(tel, cfg, acd);
+	if (err)
+		goto out;
 
 	err = trunkreg_alloc(&tel->trunkreg, tel->ss, st);
 	if (err)
