@@ -1,11 +1,13 @@
 #!/bin/bash
-# bench/run.sh  Start a release daemon, run the fan-out and REST benchmarks
+# bench/run.sh  Start a release daemon, run the fan-out and REST benchmarks,
+# then the router micro-benchmark (bench_router, no daemon)
 #
 # usage: bench/run.sh [BUILD_DIR | HOTLINE_BINARY]     (make bench)
 #   BUILD_DIR (default build/release): the daemon is BUILD_DIR/hotline and
-#   bench_fanout is built there. Given a binary instead, bench_fanout is
-#   built in $BENCH_BUILD (default build/release).
+#   bench_fanout and bench_router are built there. Given a binary instead,
+#   they are built in $BENCH_BUILD (default build/release).
 #   FANOUT_ARGS adds options to bench_fanout (e.g. "--agents 2000").
+#   ROUTER_ARGS adds options to bench_router (e.g. "--steps 50000").
 #   SIP_BENCH=1 also runs bench/sip/run.sh (its own daemon; SIP_* knobs).
 # Starts the daemon on a free loopback port with a temporary data dir and
 # HOTLINE_ADMIN_TOKEN, prints every command it runs, stops the daemon with
@@ -17,11 +19,11 @@ ARG=${1:-build/release}
 if [ -d "$ARG" ]; then
 	BUILD=$ARG
 	BIN=$ARG/hotline
-	TARGETS="hotline bench_fanout"
+	TARGETS="hotline bench_fanout bench_router"
 else
 	BIN=$ARG
 	BUILD=${BENCH_BUILD:-build/release}
-	TARGETS="bench_fanout"
+	TARGETS="bench_fanout bench_router"
 fi
 
 run() { echo "+ $*"; "$@"; }
@@ -98,6 +100,11 @@ PID=""
 warnings=$(grep -ciE 'warn|error' "$TMP/hotline.log" || true)
 echo "bench: daemon stopped (exit $rc), $warnings warning/error log lines"
 grep -iE 'warn|error' "$TMP/hotline.log" | sort | uniq -c | sort -rn | head -n 10 || true
+
+echo
+echo "== router (bench_router) =="
+# shellcheck disable=SC2086
+run "$BUILD/bench_router" ${ROUTER_ARGS:-} || echo "bench: bench_router failed"
 
 if [ "${SIP_BENCH:-0}" = 1 ]; then
 	echo
