@@ -60,6 +60,9 @@ void relay_set_remote(struct relay *rl, enum relay_side side,
 /** While held, silence does not count towards the media timeout. */
 void relay_set_hold(struct relay *rl, bool held);
 
+/** Gated: packets are latched and counted but not forwarded. */
+void relay_set_gate(struct relay *rl, bool gated);
+
 void relay_stats(const struct relay *rl, enum relay_side side,
 		 struct relay_stats *st);
 

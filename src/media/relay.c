@@ -5,14 +5,16 @@
  * Accounting per side: rx counts every datagram received on the side;
  * each is either forwarded (tx of the other side) or counted in dropped of
  * the receiving side (other side's remote unknown, datagram larger than
- * RELAY_PKT_MAX, send failure, or a source other than the latched one).
+ * RELAY_PKT_MAX, send failure, the relay gated, or a source other than
+ * the latched one).
  * So A.rx_packets == B.tx_packets + A.dropped at all times, except that
  * tx also counts the packets sent with relay_send (a player's own RTP).
  *
  * Latching: after relay_set_remote (or from the start, when no remote is
  * known), the first packet on a socket fixes where that side's peer is;
  * later packets from any other source are dropped, so a stray or forged
- * stream cannot hijack the call. RTCP latches on its own; until it does,
+ * stream cannot hijack the call — except packets from the address the
+ * peer's SDP announced, which take the latch back. RTCP latches on its own; until it does,
  * it goes to the RTP remote's port + 1.
  */
 #include <errno.h>
@@ -59,8 +61,10 @@ struct rsock {
 /* Where one side's peer receives; [SOCK_RTP], [SOCK_RTCP] */
 struct rpeer {
 	struct sa raddr;
+	struct sa sdp;            /* the address its SDP gave, if has_sdp */
 	bool known;
 	bool latched;
+	bool has_sdp;
 };
 
 struct rside {
@@ -80,6 +84,7 @@ struct relay {
 	relay_timeout_h *th;
 	void *arg;
 	bool held;
+	bool gated;               /* received packets are not forwarded */
 	bool timed_out;           /* the handler has been called */
 	uint64_t rx_seen;         /* rx packets at the last sweep */
 	uint64_t idle_since;      /* jiffies of the last sweep that saw rx */
@@ -303,8 +308,17 @@ static bool source_accept(struct rside *sd, int kind, const struct sa *src)
 	struct rpeer *p = &sd->peerv[kind];
 	struct rpeer *rtcp = &sd->peerv[SOCK_RTCP];
 
-	if (p->latched)
-		return sa_cmp(&p->raddr, src, SA_ALL);
+	if (p->latched) {
+		if (sa_cmp(&p->raddr, src, SA_ALL))
+			return true;
+		/* the address the peer's SDP announced wins over whatever
+		 * latched first (e.g. another phone of a forked call that
+		 * sent media before it lost) */
+		if (!p->has_sdp || !sa_cmp(&p->sdp, src, SA_ALL))
+			return false;
+		p->raddr = *src;
+		return true;
+	}
 
 	p->raddr = *src;
 	p->known = true;
@@ -364,7 +378,8 @@ static void batch_forward(struct rsock *s, int n)
 
 		if ((r->msg_hdr.msg_flags & MSG_TRUNC) ||
 		    sa_set_sa(&src, (struct sockaddr *)&pool->src[i]) ||
-		    !source_accept(in, s->kind, &src) || !dst->known) {
+		    !source_accept(in, s->kind, &src) || !dst->known ||
+		    rl->gated) {
 			in->st.dropped++;
 			continue;
 		}
@@ -592,11 +607,13 @@ void relay_set_remote(struct relay *rl, enum relay_side side,
 		return;
 
 	rtp->raddr = *raddr;
-	rtp->known = true;
+	rtp->sdp = *raddr;
+	rtp->known = rtp->has_sdp = true;
 	if (port < 65535) {
 		rtcp->raddr = rtp->raddr;
 		sa_set_port(&rtcp->raddr, port + 1);
-		rtcp->known = true;
+		rtcp->sdp = rtcp->raddr;
+		rtcp->known = rtcp->has_sdp = true;
 	}
 }
 
@@ -612,6 +629,16 @@ void relay_set_hold(struct relay *rl, bool held)
 		rl->idle_since = tmr_jiffies();
 
 	rl->held = held;
+}
+
+
+/** While gated, packets are received, latched and counted (dropped) but
+ *  not forwarded: a queued caller and the agents being offered the call
+ *  do not hear each other before the answer. */
+void relay_set_gate(struct relay *rl, bool gated)
+{
+	if (rl)
+		rl->gated = gated;
 }
 
 

@@ -98,6 +98,7 @@ static void call_destructor(void *arg)
 
 	tmr_cancel(&c->ring_tmr);
 	tmr_cancel(&c->reap_tmr);
+	tmr_cancel(&c->bury_tmr);
 	mem_deref(c->q);
 	list_unlink(&c->le);
 	hash_unlink(&c->he);
@@ -177,13 +178,23 @@ int bcall_alloc(struct bcall **cp, struct b2bua *b,
 	return 0;
 }
 
-/** Move l to the dead list (freed next turn: CANCEL or BYE). */
+static void bury_h(void *arg)
+{
+	struct bcall *c = arg;
+
+	list_flush(&c->deadl);
+}
+
+/** Move l to the dead list, freed on the next loop turn (its destructor
+ *  sends CANCEL or BYE) — never inside its own libre callback. */
 void bcall_leg_bury(struct bcall *c, struct leg *l)
 {
 	if (!l)
 		return;
 	list_unlink(&l->le);
 	list_append(&c->deadl, &l->le, l);
+	if (c->rec.state != CALL_ENDED)
+		tmr_start(&c->bury_tmr, 0, bury_h, c);
 }
 
 /** Drop a call that never got going (nothing was published for it). */

@@ -54,6 +54,7 @@ struct bcall {
 	uint64_t sess_id;           /* our SDP session id */
 	struct tmr ring_tmr;        /* gives up on unanswered callees */
 	struct tmr reap_tmr;        /* frees the call outside callbacks */
+	struct tmr bury_tmr;        /* frees dead legs of a live call */
 	char from_user[CALL_PARTY_MAX];
 	char from_name[CALL_PARTY_MAX];
 };

@@ -257,6 +257,7 @@ int bqueue_start(struct bcall *c, const char *queue_id,
 		return err;
 	}
 	c->q = q;
+	relay_set_gate(c->relay, true);
 	if (call_answered(&c->rec, now))
 		bcall_publish(c, EV_CALL_ANSWERED, now);
 	err = join(q, queue_id);
@@ -324,6 +325,7 @@ static void overflow_h(void *arg)
 	struct bqueue *q = arg;
 	struct bcall *c = q->c;
 	const struct queue *qs = &q->q;
+	char target[QUEUE_TEXT_MAX];
 	int err = 0;
 
 	c->rec.queue_result = CALL_QUEUE_OVERFLOWED;
@@ -334,8 +336,10 @@ static void overflow_h(void *arg)
 	switch (qs->overflow) {
 
 	case QUEUE_OVERFLOW_QUEUE:
+		/* join() overwrites q->q with the new queue's settings */
+		str_ncpy(target, qs->overflow_target, sizeof(target));
 		c->rec.queue_result = CALL_QUEUE_NONE;
-		err = join(q, qs->overflow_target);
+		err = join(q, target);
 		break;
 
 	case QUEUE_OVERFLOW_EXTENSION:
@@ -358,8 +362,10 @@ static void overflow_h(void *arg)
 		return;
 	}
 	if (err) {
-		log_info("b2bua: call %s: overflow to %s failed (%m)\n",
-			 c->rec.id, qs->overflow_target, err);
+		log_warn("b2bua: call %s: overflow of queue %s to %s %s "
+			 "failed (%m)\n", c->rec.id, q->queue_id,
+			 queue_overflow_name(qs->overflow), qs->overflow_target,
+			 err);
 		bcall_end(c, CALL_CAUSE_UNAVAILABLE, CALL_PARTY_SYSTEM, 0);
 	}
 }
@@ -501,10 +507,16 @@ void bqueue_leg_answered(struct bcall *c, struct leg *l)
 void bqueue_bridged(struct bcall *c)
 {
 	struct bqueue *q = c->q;
+	struct sa raddr;
 
 	tmr_cancel(&q->announce_tmr);
 	q->tts = mem_deref(q->tts);
 	q->player = mem_deref(q->player);
+	/* the winner's media only (a losing fork may have latched first) */
+	if (c->bl && c->bl->has_sdp && c->bl->sdp.port &&
+	    !c->bl->sdp.hold_addr && !sdpdesc_remote(&c->bl->sdp, &raddr))
+		relay_set_remote(c->relay, RELAY_B, &raddr);
+	relay_set_gate(c->relay, false);
 	relay_set_hold(c->relay, false);
 	bcall_publish(c, EV_CALL_BRIDGED, clock_now_ms());
 }

@@ -89,6 +89,9 @@ static int leg_take_sdp(struct leg *l, const struct sip_msg *msg,
 
 	l->sdp = d;
 	l->has_sdp = true;
+	/* once a callee answered, the other forks do not move the relay */
+	if (l->side == RELAY_B && l->call->bl && l->call->bl != l)
+		return 0;
 	if (d.port && !d.hold_addr && !sdpdesc_remote(&d, &raddr))
 		relay_set_remote(l->call->relay, l->side, &raddr);
 	return 0;
