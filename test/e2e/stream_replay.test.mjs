@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-	startDaemon, createAgent, createQueue, agentAction, eventMatches, until,
+	startDaemon, createAgent, createQueue, agentAction, eventMatches, until, sleep,
 } from './lib/daemon.mjs';
 import { openStream } from './lib/ws.mjs';
 
@@ -212,8 +212,22 @@ const FILTERS = () => [
 	['*'],
 ];
 
+// queue.stats follows a change by up to a second (a timer): wait until the
+// history stops growing before taking it as the reference
+async function settledHistory() {
+	let hist = await api.all('/api/v1/events');
+	for (let i = 0; i < 10; i++) {
+		await sleep(1300);
+		const now = await api.all('/api/v1/events');
+		if (now.length === hist.length)
+			return now;
+		hist = now;
+	}
+	assert.fail('the event history kept growing');
+}
+
 test('replay from since=0 with filters == GET /api/v1/events with the same filters', async () => {
-	const hist = await api.all('/api/v1/events');
+	const hist = await settledHistory();
 	const subs = [];
 	for (const pats of FILTERS()) {
 		const s = await openStream(d, { topics: pats, since: 0, label: `replay ${pats}` });

@@ -248,7 +248,7 @@ export class Daemon {
 		const conf = {
 			http_listen: `127.0.0.1:${this.port}`,
 			data_dir: this.dataDir,
-			log_level: 'info',
+			log_level: process.env.HOTLINE_E2E_LOG || 'info',
 			...(this.sipPort && this.opts.sip !== 'flags' ? { sip_listen: this.sipAddr,
 				rtp_ports: `${this.rtpPorts[0]}-${this.rtpPorts[1]}` } : {}),
 			...this.config,
