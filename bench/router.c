@@ -189,24 +189,6 @@ static void fx_overflow(void *ctx, const char *task_id, const char *queue_id,
 }
 
 
-static void fx_agent_action(void *ctx, uint64_t agent_id,
-			    enum agent_action act, enum agent_channel ch,
-			    const char *reason)
-{
-	(void)ctx;
-	(void)agent_id;
-	(void)act;
-	(void)ch;
-	(void)reason;
-}
-
-
-static void fx_corrected(void *ctx, uint64_t agent_id, const char *what)
-{
-	(void)ctx;
-	(void)agent_id;
-	(void)what;
-}
 
 
 /* 20 slots: 8 longest_idle, 4 round_robin, 3 skills, 2 least_calls,
@@ -403,8 +385,7 @@ static int setup(struct bench *b)
 {
 	const struct router_effects fx = {
 		.offer = fx_offer, .offer_end = fx_offer_end,
-		.overflow = fx_overflow, .agent_action = fx_agent_action,
-		.corrected = fx_corrected, .ctx = b,
+		.overflow = fx_overflow, .ctx = b,   /* agent actions: none */
 	};
 	uint32_t backlog;
 	int err;

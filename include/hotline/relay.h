@@ -60,6 +60,9 @@ void relay_set_remote(struct relay *rl, enum relay_side side,
 /** While held, silence does not count towards the media timeout. */
 void relay_set_hold(struct relay *rl, bool held);
 
+/** For ms, only side's SDP address may latch (losing forks' media). */
+void relay_prefer_sdp(struct relay *rl, enum relay_side side, uint32_t ms);
+
 /** Gated: packets are latched and counted but not forwarded. */
 void relay_set_gate(struct relay *rl, bool gated);
 

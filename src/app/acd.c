@@ -614,28 +614,46 @@ int acd_enqueue(struct acd *a, const char *queue_id, const struct task *t,
 
 /** The agent of offer_id answered: 0 (task.accepted published) or
  *  ESTALE (too late: hang that agent up). */
+/* A live offer and copies of its ids (the router's strings do not
+ * outlive the next router call); ESTALE when not live */
+struct offer_ids {
+	char task_id[TASK_ID_MAX];
+	char queue_id[QUEUE_ID_MAX];
+	uint64_t agent_id;
+};
+
+static int offer_ids_get(const struct acd *a, uint64_t offer_id,
+			 struct offer_ids *ids)
+{
+	struct router_offer o;
+
+	if (router_offer_get(a->r, offer_id, &o))
+		return ESTALE;
+	str_ncpy(ids->task_id, o.task_id, sizeof(ids->task_id));
+	str_ncpy(ids->queue_id, o.queue_id, sizeof(ids->queue_id));
+	ids->agent_id = o.agent_id;
+	return 0;
+}
+
 int acd_offer_accept(struct acd *a, uint64_t offer_id)
 {
-	char task_id[TASK_ID_MAX], queue_id[QUEUE_ID_MAX];
 	struct router_task_info info;
 	uint64_t now = clock_now_ms();
-	struct router_offer o;
+	struct offer_ids o;
 	int err;
 
 	if (!a)
 		return EINVAL;
-	if (router_offer_get(a->r, offer_id, &o))
-		return ESTALE;
-	str_ncpy(task_id, o.task_id, sizeof(task_id));
-	str_ncpy(queue_id, o.queue_id, sizeof(queue_id));
-	err = router_offer_accept(a->r, offer_id, now);
+	err = offer_ids_get(a, offer_id, &o);
+	if (!err)
+		err = router_offer_accept(a->r, offer_id, now);
 	if (err)
 		return err;
-	if (!router_task_info(a->r, task_id, now, &info))
-		publish_task(a, EV_TASK_ACCEPTED, task_id, queue_id,
+	if (!router_task_info(a->r, o.task_id, now, &info))
+		publish_task(a, EV_TASK_ACCEPTED, o.task_id, o.queue_id,
 			     o.agent_id,
 			     json_pack("{s:s,s:s,s:I,s:I,s:I}", "task_id",
-				       task_id, "queue_id", queue_id,
+				       o.task_id, "queue_id", o.queue_id,
 				       "offer_id", (json_int_t)offer_id,
 				       "agent_id", (json_int_t)o.agent_id,
 				       "wait_ms", (json_int_t)info.waited_ms));
@@ -648,20 +666,19 @@ int acd_offer_accept(struct acd *a, uint64_t offer_id)
 int acd_offer_decline(struct acd *a, uint64_t offer_id,
 		      enum router_reason why)
 {
-	char task_id[TASK_ID_MAX], queue_id[QUEUE_ID_MAX];
-	struct router_offer o;
+	struct offer_ids o;
 	int err;
 
 	if (!a)
 		return EINVAL;
-	if (router_offer_get(a->r, offer_id, &o))
-		return ESTALE;
-	str_ncpy(task_id, o.task_id, sizeof(task_id));
-	str_ncpy(queue_id, o.queue_id, sizeof(queue_id));
-	err = router_offer_decline(a->r, offer_id, why, clock_now_ms());
+	err = offer_ids_get(a, offer_id, &o);
+	if (!err)
+		err = router_offer_decline(a->r, offer_id, why,
+					   clock_now_ms());
 	if (err)
 		return err;
-	publish_offer_end(a, task_id, queue_id, offer_id, o.agent_id, why);
+	publish_offer_end(a, o.task_id, o.queue_id, offer_id, o.agent_id,
+			  why);
 	kick(a);
 	return 0;
 }

@@ -62,6 +62,7 @@ struct rsock {
 struct rpeer {
 	struct sa raddr;
 	struct sa sdp;            /* the address its SDP gave, if has_sdp */
+	uint64_t sdp_only_until;  /* jiffies: until then only sdp latches */
 	bool known;
 	bool latched;
 	bool has_sdp;
@@ -319,6 +320,10 @@ static bool source_accept(struct rside *sd, int kind, const struct sa *src)
 		p->raddr = *src;
 		return true;
 	}
+
+	if (p->has_sdp && p->sdp_only_until > tmr_jiffies() &&
+	    !sa_cmp(&p->sdp, src, SA_ALL))
+		return false;
 
 	p->raddr = *src;
 	p->known = true;
@@ -629,6 +634,18 @@ void relay_set_hold(struct relay *rl, bool held)
 		rl->idle_since = tmr_jiffies();
 
 	rl->held = held;
+}
+
+
+/** For ms from now, only side's SDP address may latch (other sources are
+ *  dropped): after a forked call is answered, the losing phones may
+ *  still send media for a moment. */
+void relay_prefer_sdp(struct relay *rl, enum relay_side side, uint32_t ms)
+{
+	if (!rl || (unsigned)side > RELAY_B)
+		return;
+	for (int k = SOCK_RTP; k <= SOCK_RTCP; k++)
+		rl->sidev[side].peerv[k].sdp_only_until = tmr_jiffies() + ms;
 }
 
 

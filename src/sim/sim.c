@@ -217,17 +217,6 @@ static void fx_overflow(void *ctx, const char *task_id, const char *queue_id,
 }
 
 
-static void fx_agent_action(void *ctx, uint64_t agent_id,
-			    enum agent_action act, enum agent_channel ch,
-			    const char *reason)
-{
-	(void)ctx;
-	(void)agent_id;
-	(void)act;
-	(void)ch;
-	(void)reason;
-}
-
 
 static void fx_corrected(void *ctx, uint64_t agent_id, const char *what)
 {
@@ -435,7 +424,6 @@ static int setup_router(struct sim *s)
 		.offer = fx_offer,
 		.offer_end = fx_offer_end,
 		.overflow = fx_overflow,
-		.agent_action = fx_agent_action,
 		.stats_dirty = NULL,
 		.corrected = fx_corrected,
 		.ctx = s,

@@ -356,6 +356,8 @@ void b2bua_media(struct b2bua *b, struct acd *acd, struct player_clock *clk,
 	b->acd = acd;
 	b->clock = clk;
 	b->tts = tts;
+	if (acd)
+		bqueue_music_warm(b);
 }
 
 void b2bua_close(struct b2bua *b)

@@ -108,6 +108,7 @@ void bqueue_leg_answered(struct bcall *c, struct leg *l);
 void bqueue_leg_failed(struct bcall *c, struct leg *l, uint16_t status);
 void bqueue_bridged(struct bcall *c);
 void bqueue_end(struct bcall *c);
+void bqueue_music_warm(struct b2bua *b);
 
 /* leg.c: one SIP session of a call */
 int leg_sdp_read(const struct sip_msg *msg, const struct sdpdesc *prefer,

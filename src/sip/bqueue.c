@@ -24,6 +24,7 @@
 
 #define PT_PCMU 0
 #define PT_PCMA 8
+#define FORK_SETTLE_MS 2000   /* losing forks' media ignored this long */
 
 /* A call's queue stay; owned by its bcall (c->q) */
 struct bqueue {
@@ -38,6 +39,7 @@ struct bqueue {
 	enum router_reason overflow_why;
 	bool queued;                  /* the router has the task */
 	bool bridged;                 /* an agent answered */
+	bool forked;                  /* other phones rang when it did */
 	bool ending;                  /* overflow message, then hang up */
 };
 
@@ -130,6 +132,13 @@ static struct audio_clip *music(struct b2bua *b, const char *path)
 		m->clip = audio_music_default();
 	list_append(&b->mohl, &m->le, m);
 	return mem_ref(m->clip);
+}
+
+/** Make the server's music now (the built-in one takes a while to
+ *  generate), so the first caller does not wait for it. */
+void bqueue_music_warm(struct b2bua *b)
+{
+	mem_deref(music(b, ""));
 }
 
 static void play_music(struct bqueue *q)
@@ -480,11 +489,14 @@ void bqueue_leg_answered(struct bcall *c, struct leg *l)
 {
 	struct bqueue *q = c->q;
 	uint64_t now = clock_now_ms();
+	bool forked;
 
 	if (!q) {             /* not queued (any more): a stray answer */
 		bcall_leg_bury(c, l);
 		return;
 	}
+	/* before the accept: it ends the other offers, burying their legs */
+	forked = c->forkl.head != &l->le || l->le.next;
 	if (q->bridged || acd_offer_accept(c->b->acd, l->offer_id)) {
 		log_info("b2bua: call %s: agent %llu answered too late\n",
 			 c->rec.id, (unsigned long long)l->agent_id);
@@ -493,6 +505,7 @@ void bqueue_leg_answered(struct bcall *c, struct leg *l)
 	}
 	q->bridged = true;
 	q->queued = false;
+	q->forked = forked;
 	bcall_forks_settle(c, l);
 	c->bl = l;
 	c->rec.agent_id = l->agent_id;
@@ -516,6 +529,10 @@ void bqueue_bridged(struct bcall *c)
 	if (c->bl && c->bl->has_sdp && c->bl->sdp.port &&
 	    !c->bl->sdp.hold_addr && !sdpdesc_remote(&c->bl->sdp, &raddr))
 		relay_set_remote(c->relay, RELAY_B, &raddr);
+	/* other phones may still send media until they get our BYE or
+	 * CANCEL: for a moment only the winner's SDP address may latch */
+	if (q->forked)
+		relay_prefer_sdp(c->relay, RELAY_B, FORK_SETTLE_MS);
 	relay_set_gate(c->relay, false);
 	relay_set_hold(c->relay, false);
 	bcall_publish(c, EV_CALL_BRIDGED, clock_now_ms());
