@@ -33,7 +33,9 @@ struct acd {
 	struct tmr tmr;               /* router deadline, or 0 after inputs */
 	struct tmr stats_tmr;         /* pending queue.stats */
 	struct tmr watchdog_tmr;
+	struct list pendl;            /* struct pending_action, owned */
 	bool applying;                /* inside our own agent_ops call */
+	bool draining;                /* inside router_drain */
 	bool kicked;                  /* inputs since the last drain */
 };
 
@@ -179,11 +181,10 @@ static void fx_overflow(void *ctx, const char *task_id, const char *queue_id,
 		a->voice.overflow(a->voice.arg, task_id, &q, why);
 }
 
-static void fx_agent_action(void *ctx, uint64_t agent_id,
-			    enum agent_action act, enum agent_channel ch,
-			    const char *reason)
+static void agent_action_apply(struct acd *a, uint64_t agent_id,
+			       enum agent_action act, enum agent_channel ch,
+			       const char *reason)
 {
-	struct acd *a = ctx;
 	enum agent_verdict v = AGENT_OK;
 	int err;
 
@@ -195,6 +196,41 @@ static void fx_agent_action(void *ctx, uint64_t agent_id,
 		log_warn("acd: agent %llu: %s refused (%s)\n",
 			 (unsigned long long)agent_id, agent_action_name(act),
 			 err ? "store error" : agent_verdict_code(v));
+}
+
+/* An agent action decided during a drain, stored after it */
+struct pending_action {
+	struct le le;
+	uint64_t agent_id;
+	enum agent_action act;
+	enum agent_channel ch;
+	char reason[AGENT_REASON_MAX];
+};
+
+/* During a drain the actions wait until its offers are out (storing an
+ * agent's state is the slow part; the phone should ring first), then are
+ * applied in the order the router decided them. */
+static void fx_agent_action(void *ctx, uint64_t agent_id,
+			    enum agent_action act, enum agent_channel ch,
+			    const char *reason)
+{
+	struct acd *a = ctx;
+	struct pending_action *pa;
+
+	if (!a->draining) {
+		agent_action_apply(a, agent_id, act, ch, reason);
+		return;
+	}
+	pa = mem_zalloc(sizeof(*pa), NULL);
+	if (!pa) {
+		agent_action_apply(a, agent_id, act, ch, reason);
+		return;
+	}
+	pa->agent_id = agent_id;
+	pa->act = act;
+	pa->ch = ch;
+	str_ncpy(pa->reason, reason ? reason : "", sizeof(pa->reason));
+	list_append(&a->pendl, &pa->le, pa);
 }
 
 static void stats_handler(void *arg);
@@ -217,13 +253,29 @@ static void fx_corrected(void *ctx, uint64_t agent_id, const char *what)
 
 /* ---- the loop: one timer for the router ---- */
 
-static void tmr_handler(void *arg)
+/* One matching pass, then the agent actions it decided, then the timer */
+static void drain(struct acd *a)
 {
-	struct acd *a = arg;
+	struct le *le;
 
 	a->kicked = false;
+	a->draining = true;
 	(void)router_drain(a->r, clock_now_ms());
+	a->draining = false;
+	while ((le = list_head(&a->pendl))) {
+		struct pending_action *pa = le->data;
+
+		list_unlink(le);
+		agent_action_apply(a, pa->agent_id, pa->act, pa->ch,
+				   pa->reason[0] ? pa->reason : NULL);
+		mem_deref(pa);
+	}
 	schedule(a);
+}
+
+static void tmr_handler(void *arg)
+{
+	drain(arg);
 }
 
 /* Drain on the next loop turn after inputs (so that a burst of inputs
@@ -517,6 +569,7 @@ static void destructor(void *arg)
 	tmr_cancel(&a->tmr);
 	tmr_cancel(&a->stats_tmr);
 	tmr_cancel(&a->watchdog_tmr);
+	list_flush(&a->pendl);
 	hash_flush(a->queueh);
 	mem_deref(a->queueh);
 	mem_deref(a->r);
@@ -576,7 +629,8 @@ void acd_set_voice(struct acd *a, const struct acd_voice *v)
 /**
  * Queue the call t->id in queue_id and publish task.queued (or, when
  * refused at once, task.overflowed: the caller then takes q's overflow
- * action). Offers follow on the next loop turn.
+ * action). The queue is matched at once: offers are made before this
+ * returns. Must not be called from inside an acd_voice hook.
  */
 int acd_enqueue(struct acd *a, const char *queue_id, const struct task *t,
 		struct queue *q, enum router_result *res)
@@ -608,7 +662,12 @@ int acd_enqueue(struct acd *a, const char *queue_id, const struct task *t,
 			       "sticky_agent_id", t->sticky_agent ?
 			       json_integer((json_int_t)t->sticky_agent) :
 			       json_null()));
-	kick(a);
+	/* matched at once: a new call should not wait a loop turn for an
+	 * idle agent */
+	if (a->draining)
+		kick(a);
+	else
+		drain(a);
 	return 0;
 }
 
