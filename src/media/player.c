@@ -21,12 +21,17 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/timerfd.h>
 #include <re.h>
 #include <hotline/audio.h>
 #include <hotline/player.h>
 
 struct player_clock {
-	struct tmr tmr;
+	int fd;                   /* timerfd, owned: armed for the next tick
+				     while players exist (not a libre timer:
+				     libre 1.1.0 inserts each one into one
+				     sorted list, at O(timers) a time) */
 	struct list playerl;      /* struct player; not owned (they ref us) */
 	struct le *cursor;        /* the walk's next player, during a tick */
 	uint64_t next;            /* jiffies of the next tick on the grid */
@@ -63,7 +68,40 @@ static void clock_destructor(void *arg)
 {
 	struct player_clock *clk = arg;
 
-	tmr_cancel(&clk->tmr);
+	if (clk->fd >= 0) {
+		fd_close(clk->fd);
+		(void)close(clk->fd);
+	}
+}
+
+/* Fire once at the grid's next tick (clk->next, jiffies), or stop */
+static int clock_arm(struct player_clock *clk, bool on)
+{
+	struct itimerspec its = {{0, 0}, {0, 0}};
+	uint64_t now = tmr_jiffies();
+
+	if (on) {
+		uint64_t ms = clk->next > now ? clk->next - now : 0;
+
+		its.it_value.tv_sec = (time_t)(ms / 1000);
+		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+		if (!ms)
+			its.it_value.tv_nsec = 1;     /* 0 would disarm */
+	}
+	return timerfd_settime(clk->fd, 0, &its, NULL) ? errno : 0;
+}
+
+static void clock_tick(struct player_clock *clk);
+
+static void clock_fd_h(int flags, void *arg)
+{
+	struct player_clock *clk = arg;
+	uint64_t expirations;
+
+	(void)flags;
+	if (read(clk->fd, &expirations, sizeof(expirations)) < 0)
+		return;      /* EAGAIN: disarmed in between */
+	clock_tick(mem_ref(clk));    /* released by clock_tick */
 }
 
 
@@ -72,6 +110,7 @@ static void clock_destructor(void *arg)
 int player_clock_alloc(struct player_clock **cp)
 {
 	struct player_clock *clk;
+	int err;
 
 	if (!cp)
 		return EINVAL;
@@ -80,8 +119,17 @@ int player_clock_alloc(struct player_clock **cp)
 	if (!clk)
 		return ENOMEM;
 
-	tmr_init(&clk->tmr);
 	list_init(&clk->playerl);
+	clk->fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	err = clk->fd < 0 ? errno : fd_listen(clk->fd, FD_READ, clock_fd_h,
+					       clk);
+	if (err) {
+		if (clk->fd >= 0)
+			(void)close(clk->fd);
+		clk->fd = -1;
+		mem_deref(clk);
+		return err;
+	}
 	*cp = clk;
 
 	return 0;
@@ -265,9 +313,8 @@ static bool frame_send(struct player *p)
 
 
 /* The due frames for every player, then the next tick on the grid */
-static void clock_tick(void *arg)
+static void clock_tick(struct player_clock *clk)
 {
-	struct player_clock *clk = mem_ref(arg);
 	uint64_t now = tmr_jiffies(), due, skip;
 	struct le *le;
 
@@ -291,11 +338,7 @@ static void clock_tick(void *arg)
 	}
 	clk->cursor = NULL;
 
-	if (!list_isempty(&clk->playerl)) {
-		now = tmr_jiffies();
-		tmr_start(&clk->tmr, clk->next > now ? clk->next - now : 0,
-			  clock_tick, clk);
-	}
+	(void)clock_arm(clk, !list_isempty(&clk->playerl));
 
 	mem_deref(clk);
 }
@@ -317,6 +360,7 @@ int player_alloc(struct player **pp, struct player_clock *clk, uint8_t pt,
 		 player_send_h *sendh, void *arg)
 {
 	struct player *p;
+	int err;
 
 	if (!pp || !clk || !sendh || (pt != 0 && pt != 8))
 		return EINVAL;
@@ -336,10 +380,14 @@ int player_alloc(struct player **pp, struct player_clock *clk, uint8_t pt,
 	p->first_tick = clk->tickc + 1;
 	list_init(&p->promptl);
 
-	/* an idle clock starts a new grid (its timer may be a stale one) */
+	/* an idle clock starts a new grid */
 	if (list_isempty(&clk->playerl)) {
 		clk->next = tmr_jiffies() + PLAYER_PTIME_MS;
-		tmr_start(&clk->tmr, PLAYER_PTIME_MS, clock_tick, clk);
+		err = clock_arm(clk, true);
+		if (err) {
+			mem_deref(p);
+			return err;
+		}
 	}
 	list_append(&clk->playerl, &p->le, p);
 
