@@ -18,7 +18,10 @@
  * stream's echo; packets are matched by SSRC and sequence number:
  * lost = sent - distinct received, duplicates and packets from elsewhere
  * are counted apart, and the round trip (caller -> relay -> echo ->
- * relay -> caller) goes into a histogram.
+ * relay -> caller) goes into a histogram. Of the lost packets, lost_head
+ * counts those sent before a stream's first echoed packet (a call
+ * answered before its far end is bridged, as through a queue, drops
+ * them by design); the rest were lost once media flowed.
  *
  * Sending is paced per stream (a min-heap of due times; a stream's
  * schedule is absolute, so a late packet does not shift the next ones)
@@ -86,6 +89,7 @@ struct stream {
 	uint32_t count;           /* packets to send */
 	uint32_t sent;
 	uint32_t rx;              /* distinct packets echoed back */
+	uint32_t first;           /* lowest offset echoed back (if rx) */
 	uint32_t dup;
 	uint8_t *seen;            /* bitmap by sequence offset, owned */
 	uint16_t seq0;
@@ -487,6 +491,8 @@ static void packet_take(const uint8_t *p, size_t len,
 		return;
 	}
 	s->seen[off / 8] |= (uint8_t)(1u << (off % 8));
+	if (!s->rx || off < s->first)
+		s->first = off;
 	s->rx++;
 	c.rx++;
 	c.rx_bytes += len;
@@ -562,6 +568,18 @@ static uint64_t lost_total(void)
 	return lost;
 }
 
+/* Packets sent before each stream's first echo, never echoed */
+static uint64_t lost_head_total(void)
+{
+	uint64_t lost = 0;
+
+	for (uint32_t i = 0; i < streamc; i++) {
+		if (streamv[i].rx)
+			lost += streamv[i].first;
+	}
+	return lost;
+}
+
 static void report(bool final, double secs)
 {
 	struct rusage ru;
@@ -571,7 +589,7 @@ static void report(bool final, double secs)
 	printf("{\"final\":%s,\"seconds\":%.3f,\"streams\":%" PRIu32 ","
 	       "\"streams_done\":%" PRIu32 ",\"sent\":%" PRIu64 ","
 	       "\"received\":%" PRIu64 ",\"lost\":%" PRIu64 ","
-	       "\"loss_pct\":%.4f,\"duplicates\":%" PRIu64 ","
+	       "\"lost_head\":%" PRIu64 ",\"loss_pct\":%.4f,\"duplicates\":%" PRIu64 ","
 	       "\"foreign\":%" PRIu64 ",\"tx_errors\":%" PRIu64 ","
 	       "\"late_sends\":%" PRIu64 ",\"max_late_ms\":%.2f,"
 	       "\"rtt_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,"
@@ -580,7 +598,7 @@ static void report(bool final, double secs)
 	       "\"p99\":%.3f,\"max\":%.3f},"
 	       "\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f}\n",
 	       final ? "true" : "false", secs, streamc, done_count, c.sent,
-	       c.rx, lost, c.sent ? 100.0 * (double)lost / (double)c.sent : 0,
+	       c.rx, lost, lost_head_total(), c.sent ? 100.0 * (double)lost / (double)c.sent : 0,
 	       c.dup, c.foreign, c.tx_errors, c.late,
 	       (double)c.max_late_ns / 1e6,
 	       hist_pct(histv, c.rx, 50), hist_pct(histv, c.rx, 99),

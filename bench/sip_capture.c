@@ -7,11 +7,16 @@
  * timestamps) and pairs each message that reaches the B2BUA with the one
  * it sends on for the same call, by the From user (a B2BUA keeps the
  * caller's user in the From of the outgoing leg; Call-IDs differ per
- * leg). Three pairs are timed:
+ * leg). Four pairs are timed:
  *
  *   invite   caller's INVITE in    -> INVITE out to the agent
  *   answer   agent's 200 (INVITE) in -> 200 out to the caller
  *   bye      caller's BYE in       -> BYE out to the agent
+ *   pickup   caller's INVITE in    -> 200 (INVITE) out to the caller
+ *
+ * A call answered by the B2BUA itself before any agent (through an ACD
+ * queue) has its 200 out before the agent's 200 in: no "answer" pair,
+ * and "pickup" is how long the caller waited for Hotline's answer.
  *
  * Only the first copy of each counts (retransmissions are ignored). So
  * each From user must appear once per run: the callers must use distinct
@@ -396,7 +401,8 @@ static double pct(const uint64_t *v, size_t n, double p)
 	return (double)v[i] / 1e6;
 }
 
-static void report_kind(enum kind k)
+/* One JSON line: from each call's message ki in to its message ko out */
+static void report_pair(const char *name, enum kind ki, enum kind ko)
 {
 	uint64_t *v = malloc((tab.len + 1) * sizeof(*v));
 	size_t n = 0, in_only = 0, out_only = 0;
@@ -408,18 +414,19 @@ static void report_kind(enum kind k)
 
 		if (!e->user[0])
 			continue;
-		if (e->in_ns[k] && e->out_ns[k] && e->out_ns[k] >= e->in_ns[k])
-			v[n++] = e->out_ns[k] - e->in_ns[k];
-		else if (e->in_ns[k] && !e->out_ns[k])
+		if (e->in_ns[ki] && e->out_ns[ko] &&
+		    e->out_ns[ko] >= e->in_ns[ki])
+			v[n++] = e->out_ns[ko] - e->in_ns[ki];
+		else if (e->in_ns[ki] && !e->out_ns[ko])
 			in_only++;
-		else if (e->out_ns[k] && !e->in_ns[k])
+		else if (e->out_ns[ko] && !e->in_ns[ki])
 			out_only++;
 	}
 	qsort(v, n, sizeof(*v), cmp_u64);
 	printf("{\"kind\":\"%s\",\"pairs\":%zu,\"in_only\":%zu,"
 	       "\"out_only\":%zu,\"ms\":{\"min\":%.3f,\"p50\":%.3f,"
 	       "\"p90\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
-	       kind_name[k], n, in_only, out_only,
+	       name, n, in_only, out_only,
 	       n ? (double)v[0] / 1e6 : 0, pct(v, n, 50), pct(v, n, 90),
 	       pct(v, n, 99), n ? (double)v[n - 1] / 1e6 : 0);
 	free(v);
@@ -464,6 +471,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "sip_capture: %lu packets, %lu SIP messages, %zu "
 		"From users\n", packets, sip_msgs, tab.len);
 	for (int k = 0; k < K_COUNT; k++)
-		report_kind((enum kind)k);
+		report_pair(kind_name[k], (enum kind)k, (enum kind)k);
+	report_pair("pickup", K_INVITE, K_ANSWER);
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/sip/run.sh  SIP benchmark: sustained call rate, bridged calls with
-# RTP both ways, INVITE-in -> INVITE-out latency. Prints figures, never
-# pass/fail (see bench/README.md, section SIP).
+# RTP both ways, INVITE-in -> INVITE-out latency, callers dialling the
+# agents directly or (SIP_MODE=queue) a DID that reaches an ACD queue.
+# Prints figures, never pass/fail (see bench/README.md, section SIP).
 #
 # usage: bench/sip/run.sh [BUILD_DIR | HOTLINE_BINARY]     (SIP_BENCH=1 make bench)
 #   BUILD_DIR (default build/release): the daemon is BUILD_DIR/hotline and
@@ -10,6 +11,12 @@
 #   built in $BENCH_BUILD (default build/release).
 #
 # Knobs (environment):
+#   SIP_MODE       direct (default): callers dial agent extensions;
+#                  queue: callers dial a DID whose target is a queue
+#                  (longest_idle, no wrap-up, a short TTS greeting) of
+#                  which every agent is a ready member: Hotline answers
+#                  the caller, plays the prompt/music, offers the call to
+#                  an agent and bridges on the agent's answer
 #   SIP_PARTS      which parts, default "rate media latency"
 #   SIP_AGENTS     agents created and registered (default 4000)
 #   SIP_RATES      part 1 call rates, calls/s, until one fails >= 0.1 %
@@ -23,6 +30,18 @@
 #   SIP_WINDOW_S   part 2 measured window at full concurrency (default 15)
 #   SIP_LAT_RATES  part 3 call rates (default "10 50 200")
 #   SIP_LAT_S      part 3 seconds per rate (default 20)
+#   SIP_RING_MS    how long each agent's phone rings before it answers
+#                  (default 0); through a queue the caller hears the
+#                  greeting and music meanwhile
+#   SIP_QUEUE_DRAIN_S  queue mode: after each step, wait at most this long
+#                  (default 60) for every member to be idle again
+#   SIP_MOH_FILE   queue mode: the queue's moh_file, an absolute path of
+#                  a WAV file, or "tone": the script writes one (8 s of a
+#                  400 Hz square wave, 8 kHz 16-bit mono); default "":
+#                  the daemon's built-in music
+#   SIP_PERF       1 (default when perf is installed): sample the daemon
+#                  with perf during part 1's steady window and part 2's
+#                  window and print its top functions; 0 = off
 #   SIP_KEEP=1     keep the temporary directory (logs, sipp traces)
 #
 # Everything runs on 127.0.0.1 on free ports; every process this script
@@ -46,6 +65,11 @@ else
 	TARGETS=$TOOLS
 fi
 
+MODE=${SIP_MODE:-direct}
+case $MODE in
+direct|queue) ;;
+*) echo "sipbench: SIP_MODE must be direct or queue" >&2; exit 2 ;;
+esac
 PARTS=${SIP_PARTS:-rate media latency}
 AGENTS=${SIP_AGENTS:-4000}
 RATES=${SIP_RATES:-100 150 200 250 300 400 600 800 1000}
@@ -59,6 +83,17 @@ RAMP=${SIP_RAMP:-50}
 WINDOW_S=${SIP_WINDOW_S:-15}
 LAT_RATES=${SIP_LAT_RATES:-10 50 200}
 LAT_S=${SIP_LAT_S:-20}
+PERF=${SIP_PERF:-1}
+MOH_FILE=${SIP_MOH_FILE:-}
+RING_MS=${SIP_RING_MS:-0}
+DRAIN_S=${SIP_QUEUE_DRAIN_S:-60}
+# through a queue the caller's 200 comes before the agent's phone rings:
+# the same talk time means the caller holds RING_MS longer
+QRING=0
+[ "$MODE" = queue ] && QRING=$RING_MS
+command -v perf >/dev/null || PERF=0
+QUEUE=bench                  # queue mode: the queue's id and its DID
+DID=5550100
 
 run() { echo "+ $*"; "$@"; }
 
@@ -262,7 +297,18 @@ echo "sipbench: hotline pid $HL, http $HTTP_PORT, sip $SIP_PORT"
 
 # --- agents: REST, then REGISTER ------------------------------------------------
 
+# run a curl config of requests (url/data blocks separated by 'next') on
+# one keep-alive connection; 'next' resets headers, so the token and the
+# content type go in front of every request. stdout: curl's
+curl_batch() {
+	awk -v t="$TOKEN" '/^url = /{print "header = \"Authorization: Bearer " t "\""; print "header = \"Content-Type: application/json\""} {print}' \
+		"$1" >"$1.k"
+	curl -s -K "$1.k" || true
+	rm -f "$1.k"
+}
+
 CSV=$TMP/agents.csv
+UAC_CSV=$CSV                 # what the callers dial: the agents' extensions
 echo SEQUENTIAL >"$CSV"
 {
 	for i in $(seq 1 "$AGENTS"); do
@@ -270,18 +316,18 @@ echo SEQUENTIAL >"$CSV"
 		pw="bench-$ext-$((RANDOM * RANDOM))"
 		echo "$ext;$pw" >>"$CSV"
 		[ "$i" = 1 ] || echo next
-		printf 'url = "%s/api/v1/agents"\ndata = "{\\"name\\":\\"bench %s\\",\\"extension\\":\\"%s\\",\\"password\\":\\"%s\\"}"\nwrite-out = "%%{http_code}\\n"\noutput = "/dev/null"\n' \
+		printf 'url = "%s/api/v1/agents"\ndata = "{\\"name\\":\\"bench %s\\",\\"extension\\":\\"%s\\",\\"password\\":\\"%s\\"}"\nwrite-out = "\\n%%{http_code}\\n"\n' \
 			"$URL" "$ext" "$ext" "$pw"
 	done
 } >"$TMP/agents.curl"
 t0=$(date +%s.%N)
 echo "+ curl -s -K agents.curl   # POST /api/v1/agents x $AGENTS, one keep-alive connection"
-# 'next' resets headers: put them in front of every request
-awk -v t="$TOKEN" '/^url = /{print "header = \"Authorization: Bearer " t "\""; print "header = \"Content-Type: application/json\""} {print}' \
-	"$TMP/agents.curl" >"$TMP/agents.k"
-created=$(curl -s -K "$TMP/agents.k" | grep -c '^201$' || true)
+curl_batch "$TMP/agents.curl" >"$TMP/agents.out"
+created=$(grep -c '^201$' "$TMP/agents.out" || true)
 t1=$(date +%s.%N)
-rm -f "$TMP/agents.k"
+# the created agents' ids (each body is one line starting {"id":N,)
+sed -n 's/^{"id":\([0-9]*\),.*/\1/p' "$TMP/agents.out" >"$TMP/agent_ids"
+rm -f "$TMP/agents.out"
 echo "sipbench: created $created/$AGENTS agents in $(f2 "$(echo "$t1 - $t0" | bc)") s"
 [ "$created" = "$AGENTS" ] || { echo "sipbench: agent creation failed"; tail "$TMP/hotline.log"; exit 1; }
 
@@ -293,9 +339,15 @@ PIDS+=("$ECHO")
 
 # the agents' phones: one UAS sipp answering every INVITE
 SIPP_COMMON=(-i 127.0.0.1 -mi 127.0.0.1 -nostdin -buff_size 4194304 -max_log_size 1000000)
-echo "+ sipp -sf bench/sip/uas.xml -p $AGENT_PORT -key echo_port $ECHO_PORT -trace_stat -fd 1 ..."
-sipp -sf "$SIPDIR/uas.xml" "${SIPP_COMMON[@]}" -p "$AGENT_PORT" \
-	-key echo_port "$ECHO_PORT" -recv_timeout 600000 \
+# sipp's zero pause still delays the 200 by ~2 ms: no ringing, no pause
+UAS_XML=$SIPDIR/uas.xml
+if [ "$RING_MS" = 0 ]; then
+	UAS_XML=$TMP/uas.xml
+	sed '/<pause\/>/d' "$SIPDIR/uas.xml" >"$UAS_XML"
+fi
+echo "+ sipp -sf bench/sip/uas.xml -p $AGENT_PORT -key echo_port $ECHO_PORT -d $RING_MS -trace_stat -fd 1 ...$([ "$RING_MS" = 0 ] && echo "   # without its <pause/>")"
+sipp -sf "$UAS_XML" "${SIPP_COMMON[@]}" -p "$AGENT_PORT" \
+	-key echo_port "$ECHO_PORT" -d "$RING_MS" -recv_timeout 600000 \
 	-trace_stat -stf "$TMP/uas.csv" -fd 1 \
 	-trace_err -error_file "$TMP/uas.err" >/dev/null 2>&1 &
 UAS=$!
@@ -316,6 +368,132 @@ reg_ok=$(stat_get "$TMP/reg.csv" "SuccessfulCall(C)")
 echo "sipbench: registered $reg_ok/$AGENTS agents in $(f2 "$(echo "$t1 - $t0" | bc)") s (sipp exit $rc)"
 [ "$reg_ok" = "$AGENTS" ] || { echo "sipbench: registration failed"; head -n 5 "$TMP/reg.err" 2>/dev/null; exit 1; }
 
+# --- queue mode: every agent a ready member of one queue, a DID to it ----------
+
+# one REST request with the admin token: method, path[, JSON body].
+# stdout: the body, then the status on its own line
+api() {
+	curl -s -X "$1" -H "Authorization: Bearer $TOKEN" \
+		-H "Content-Type: application/json" ${3:+--data "$3"} \
+		-w '\n%{http_code}\n' "$URL$2" || true
+}
+
+# the queue's live figures, one line (GET /api/v1/queues/{id}/stats)
+qstats() { api GET "/api/v1/queues/$QUEUE/stats" | head -n 1; }
+
+# an 8 s 8 kHz 16-bit mono WAV file: a 400 Hz square wave at +-2000
+tone_wav() {
+	local half period="" i
+	half=$(printf '\\xd0\\x07%.0s' $(seq 1 10))
+	period=$(printf "$half")$(printf "${half//d0\\x07/30\\xf8}")
+	{
+		printf 'RIFF\x24\xf4\x01\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00'
+		printf '\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00data\x00\xf4\x01\x00'
+		for ((i = 0; i < 3200; i++)); do printf '%s' "$period"; done
+	} >"$1"
+}
+
+queue_setup() {
+	local q out ok t0 t1 first=1 id
+	if [ "$MOH_FILE" = tone ]; then
+		MOH_FILE=$TMP/tone.wav
+		tone_wav "$MOH_FILE"
+	fi
+	q='{"id":"'$QUEUE'","name":"bench","strategy":"longest_idle","wrap_up_s":0,"offer_timeout_s":20,"announce_s":0,"greeting":"Thank you for calling","moh_file":"'$MOH_FILE'"}'
+	echo "+ POST /api/v1/queues $q"
+	out=$(api POST /api/v1/queues "$q")
+	[ "$(tail -n 1 <<<"$out")" = 201 ] || { echo "sipbench: queue creation failed: $out"; exit 1; }
+
+	# per agent: PUT the membership, then login, then ready
+	while read -r id; do
+		[ "$first" = 1 ] || echo next
+		first=0
+		printf 'url = "%s/api/v1/queues/%s/members/%s"\nrequest = "PUT"\ndata = "{}"\nwrite-out = "%%{http_code}\\n"\noutput = "/dev/null"\n' \
+			"$URL" "$QUEUE" "$id"
+		for a in login ready; do
+			printf 'next\nurl = "%s/api/v1/agents/%s/state"\ndata = "{\\"action\\":\\"%s\\"}"\nwrite-out = "%%{http_code}\\n"\noutput = "/dev/null"\n' \
+				"$URL" "$id" "$a"
+		done
+	done <"$TMP/agent_ids" >"$TMP/queue.curl"
+	echo "+ curl -s -K queue.curl   # per agent: PUT /api/v1/queues/$QUEUE/members/{id}, POST /api/v1/agents/{id}/state login, ready"
+	t0=$(date +%s.%N)
+	curl_batch "$TMP/queue.curl" >"$TMP/queue.out"
+	t1=$(date +%s.%N)
+	ok=$(grep -cE '^20[01]$' "$TMP/queue.out" || true)
+	echo "sipbench: $ok/$((3 * AGENTS)) member/login/ready requests succeeded in $(f2 "$(echo "$t1 - $t0" | bc)") s"
+	[ "$ok" = $((3 * AGENTS)) ] || { echo "sipbench: queue setup failed:"; sort "$TMP/queue.out" | uniq -c; exit 1; }
+
+	q='{"number":"'$DID'","name":"bench queue","target_type":"queue","target":"'$QUEUE'"}'
+	echo "+ POST /api/v1/dids $q"
+	out=$(api POST /api/v1/dids "$q")
+	[ "$(tail -n 1 <<<"$out")" = 201 ] || { echo "sipbench: DID creation failed: $out"; exit 1; }
+	out=$(qstats)
+	echo "sipbench: queue $QUEUE: $(jsub "$out" agents idle)/$AGENTS members idle (ready), DID $DID"
+	[ "$(jsub "$out" agents idle)" = "$AGENTS" ] || { echo "sipbench: not every agent is idle: $out"; exit 1; }
+
+	# every caller dials the DID
+	UAC_CSV=$TMP/callers.csv
+	printf 'SEQUENTIAL\n%s;-\n' "$DID" >"$UAC_CSV"
+}
+
+# once the callers are done: wait (at most SIP_QUEUE_DRAIN_S) until every
+# member is idle and no call waits; QS = the last stats line, QWAIT = the
+# seconds waited
+queue_settle() {
+	local t0=$SECONDS
+	while :; do
+		QS=$(qstats)
+		QWAIT=$((SECONDS - t0))
+		[ "$(jsub "$QS" agents idle)" = "$AGENTS" ] && [ "$(jnum "$QS" waiting)" = 0 ] && return 0
+		[ "$QWAIT" -ge "$DRAIN_S" ] && return 0
+		sleep 1
+	done
+}
+
+# "  queue: ..." lines: what the queue counted between two qstats lines
+# ($1, $2; $2 from queue_settle), and its members by state then; members
+# not idle once every call has ended are reported as such
+queue_report() {
+	local a=$1 b=$2 n0 n1 w0 w1 asa busy
+	n0=$(jsub "$a" today answered); n1=$(jsub "$b" today answered)
+	w0=$(jsub "$a" today asa_ms); w1=$(jsub "$b" today asa_ms)
+	# asa_ms is the day's mean in whole ms: this step's mean is the
+	# difference of the sums, give or take the rounding of both
+	asa=$(awk -v a="$n0" -v b="$n1" -v x="$w0" -v y="$w1" 'BEGIN{printf "%.1f ms +-%.1f", (b > a ? (b * y - a * x) / (b - a) : 0), (b > a ? 0.5 * (a + b) / (b - a) : 0)}')
+	echo "     queue: entered +$(( $(jsub "$b" today offered) - $(jsub "$a" today offered) )), answered +$((n1 - n0)) (mean wait for the agent's answer $asa), abandoned +$(( $(jsub "$b" today abandoned) - $(jsub "$a" today abandoned) )), overflowed +$(( $(jsub "$b" today overflowed) - $(jsub "$a" today overflowed) ))"
+	busy=$(( AGENTS - $(jsub "$b" agents idle) ))
+	echo "     members $QWAIT s after the callers finished: idle $(jsub "$b" agents idle), offered $(jsub "$b" agents offered), busy $(jsub "$b" agents busy), wrap_up $(jsub "$b" agents wrap_up), not_ready $(jsub "$b" agents not_ready), logged_out $(jsub "$b" agents logged_out); waiting $(jnum "$b" waiting)$([ "$busy" = 0 ] || echo " <- $busy members still not idle")"
+}
+
+if [ "$MODE" = queue ]; then
+	queue_setup
+fi
+
+# --- perf -------------------------------------------------------------------------
+
+# sample the daemon for $1 seconds into TAG.perf ($2); without perf, sleep
+perf_window() {
+	local p
+	if [ "$PERF" != 1 ]; then
+		sleep "$1"
+		return
+	fi
+	perf record -q -F 499 -p "$HL" -o "$TMP/$2.perf" -- sleep "$1" \
+		>/dev/null 2>"$TMP/$2.perf.err" &
+	p=$!
+	PIDS+=("$p")
+	wait "$p" || true
+	forget "$p"
+}
+
+# the daemon's top functions (self time) in TAG.perf ($1), indented
+perf_top() {
+	[ "$PERF" = 1 ] && [ -s "$TMP/$1.perf" ] || return 0
+	echo "     daemon's top functions (perf, self time, ${2:-} s window):"
+	perf report -i "$TMP/$1.perf" --stdio --no-children -F overhead,dso,sym 2>/dev/null |
+		grep -E '^ +[0-9]' | head -n 12 | sed -E 's/^ +/       /; s/ +$//' || true
+}
+
 # --- part 1: sustained call rate -------------------------------------------------
 
 declare -a SUMMARY=()
@@ -327,11 +505,12 @@ best_rate=""
 uac_run() {
 	local rate=$1 calls=$2 hold=$3 tag=$4 tmo
 	shift 4
+	hold=$((hold + QRING))
 	tmo=$(( calls / rate + hold / 1000 + 60 ))
 	(
 		rc=0
 		sipp -sf "$SIPDIR/uac.xml" 127.0.0.1:"$SIP_PORT" "${SIPP_COMMON[@]}" \
-			-p "$UAC_PORT" -inf "$CSV" -key caller_port "$CALLER_PORT" \
+			-p "$UAC_PORT" -inf "$UAC_CSV" -key caller_port "$CALLER_PORT" \
 			-r "$rate" -m "$calls" -d "$hold" -recv_timeout 10000 \
 			-timeout "${tmo}s" -timeout_error \
 			-trace_stat -stf "$TMP/$tag.csv" -fd 1 \
@@ -363,9 +542,9 @@ uac_cpu() {
 part_rate() {
 	local r calls tag hl0 hl1 uas0 uas1 ec0 ec1 drops0 drops1 uasf0 uasf1 sd0 ad0
 	local bx0 bx1 t0 t1 ucpu hla hlb ca cb steady
-	local ok fail att rtx place pct ms_call rc
+	local ok fail att rtx place pct ms_call rc qs0 qs1 nb
 	echo
-	echo "== 1. sustained call rate: hold ${HOLD_MS} ms, ${STEP_S} s of calls per rate, $AGENTS agents =="
+	echo "== 1. sustained call rate$([ "$MODE" = queue ] && echo " through queue $QUEUE (DID $DID)"): hold ${HOLD_MS} ms, ${STEP_S} s of calls per rate, $AGENTS agents =="
 	settle
 	for r in $RATES; do
 		calls=$((r * STEP_S))
@@ -374,14 +553,15 @@ part_rate() {
 		bx0=$(box_ticks); t0=$(date +%s.%N)
 		drops0=$(udp_rcvbuf_errors); uasf0=$(stat_get "$TMP/uas.csv" "FailedCall(C)")
 		sd0=$(udp_drops "$SIP_PORT"); ad0=$(udp_drops "$AGENT_PORT")
-		echo "+ sipp -sf bench/sip/uac.xml 127.0.0.1:$SIP_PORT -inf agents.csv -r $r -m $calls -d $HOLD_MS"
+		[ "$MODE" = queue ] && qs0=$(qstats)
+		echo "+ sipp -sf bench/sip/uac.xml 127.0.0.1:$SIP_PORT -inf $(basename "$UAC_CSV") -r $r -m $calls -d $((HOLD_MS + QRING))"
 		uac_run "$r" "$calls" "$HOLD_MS" "$tag"
 
 		# steady state: the last STEADY_S seconds of call placement, once
 		# the first calls' transactions have expired (64*T1 = 32 s)
 		sleep $(( STEP_S > STEADY_S + 2 ? STEP_S - STEADY_S - 2 : 0 ))
 		hla=$(ticks "$HL"); ca=$(stat_get "$TMP/$tag.csv" "OutgoingCall(C)")
-		sleep "$STEADY_S"
+		perf_window "$STEADY_S" "$tag"
 		hlb=$(ticks "$HL"); cb=$(stat_get "$TMP/$tag.csv" "OutgoingCall(C)")
 
 		rc=0
@@ -396,11 +576,19 @@ part_rate() {
 		fail=$(stat_get "$TMP/$tag.csv" "FailedCall(C)")
 		rtx=$(stat_get "$TMP/$tag.csv" "Retransmissions(C)")
 		place=$(stat_place_s "$TMP/$tag.csv")
+		if [ "$MODE" = queue ]; then
+			# sipp's success only says Hotline answered: a call the
+			# queue did not bridge to an agent failed too
+			queue_settle
+			qs1=$QS
+			nb=$(( att - ($(jsub "$qs1" today answered) - $(jsub "$qs0" today answered)) ))
+			[ "$nb" -gt "$fail" ] && fail=$nb
+		fi
 		pct=$(awk -v f="$fail" -v a="$att" 'BEGIN{printf "%.3f", a ? 100 * f / a : 100}')
 		ms_call=$(awk -v t=$((hl1 - hl0)) -v hz="$HZ" -v n="$ok" 'BEGIN{printf "%.2f", n ? 1000 * t / hz / n : 0}')
 		steady=$(awk -v t=$((hlb - hla)) -v hz="$HZ" -v n=$((cb - ca)) 'BEGIN{printf "%.2f", (n > 0 ? 1000 * t / hz / n : 0)}')
 		ucpu=$(uac_cpu "$tag")
-		echo "   rate $r/s: offered $(awk -v n="$att" -v s="$place" 'BEGIN{printf "%.0f", (s > 0 ? n / s : 0)}')/s, $att calls: ok $ok, failed $fail ($pct %), sipp retransmissions $rtx"
+		echo "   rate $r/s: offered $(awk -v n="$att" -v s="$place" 'BEGIN{printf "%.0f", (s > 0 ? n / s : 0)}')/s, $att calls: ok $ok, failed $fail$([ "$MODE" = queue ] && echo " (sipp failures, or not bridged to an agent)") ($pct %), sipp retransmissions $rtx"
 		echo "     CPU s: hotline $(ticks_s $((hl1 - hl0))) = $ms_call ms/call over the step, $steady ms/call steady (last $STEADY_S s of placement: $(awk -v t=$((hlb - hla)) -v hz="$HZ" -v s="$STEADY_S" 'BEGIN{printf "%.0f", 100 * t / hz / s}') % of a core); uas sipp $(ticks_s $((uas1 - uas0))), uac sipp ${ucpu:-?}, echo $(ticks_s $((ec1 - ec0)))"
 		echo "     box busy $(awk -v b=$((bx1 - bx0)) -v hz="$HZ" -v a="$t0" -v z="$t1" 'BEGIN{printf "%.0f", 100 * b / hz / (z - a)}') % of $(( $(nproc) * 100 )) % over $(f2 "$(echo "$t1 - $t0" | bc)") s, of which other processes $(awk -v b=$((bx1 - bx0)) -v o=$((hl1 - hl0 + uas1 - uas0 + ec1 - ec0)) -v u="${ucpu:-0}" -v hz="$HZ" -v a="$t0" -v z="$t1" 'BEGIN{x = 100 * ((b - o) / hz - u) / (z - a); printf "%.0f", (x < 0 ? 0 : x)}') %"
 		echo "     hotline RSS $(rss "$HL" | awk '{printf "%.1f MiB (HWM %.1f)", $1 / 1024, $2 / 1024}'); UDP receive-buffer drops: box $((drops1 - drops0)), hotline SIP socket $(( $(udp_drops "$SIP_PORT") - sd0 )), uas sipp $(( $(udp_drops "$AGENT_PORT") - ad0 ))"
@@ -409,6 +597,10 @@ part_rate() {
 			echo "     uac failures: $(stat_failures "$TMP/$tag.csv")| uas failed calls +$((uasf1 - uasf0)); what the failed calls got last:"
 			grep -ao "received '[^']*" "$TMP/$tag.err" 2>/dev/null | cut -c11- | sort | uniq -c | sort -rn | head -n 3 | sed 's/^/       /' || true
 		fi
+		if [ "$MODE" = queue ]; then
+			queue_report "$qs0" "$qs1"
+		fi
+		perf_top "$tag" "$STEADY_S"
 		SUMMARY+=("rate $r/s: $ok/$att ok ($pct % failed), hotline $ms_call ms CPU/call ($steady steady)")
 		# the first rate at or over 0.1 % failures ends the ramp
 		awk -v p="$pct" 'BEGIN{exit !(p < 0.1)}' || break
@@ -422,9 +614,10 @@ part_rate() {
 part_media() {
 	local c hold secs tag log caller cur i e0 e1 k0 k1 hl0 hl1 uas0 uas1 uac0 uac1 ur
 	local relayed us_pkt win fin ok fail sent rcv lost drops0 drops1 cdrop edrop rssv last still deadline uacpct
-	local bx0 bx1 ours fds
+	local bx0 bx1 ours fds qs0 qs1 foreign
 	echo
-	echo "== 2. concurrent bridged calls, RTP both ways: 50 pps G.711 per call from the caller, echoed by the agent =="
+	echo "== 2. concurrent bridged calls$([ "$MODE" = queue ] && echo " through queue $QUEUE"), RTP both ways: 50 pps G.711 per call from the caller, echoed by the agent =="
+	[ "$MODE" = queue ] && echo "   (the caller's 200 comes from Hotline at once; its stream starts then, and what it sends before the agent answered is lost)"
 	echo "   ramp $RAMP calls/s, ${WINDOW_S} s measured window at full concurrency"
 	settle
 	for c in $CONC; do
@@ -446,7 +639,8 @@ part_media() {
 		PIDS+=("$caller")
 		drops0=$(udp_rcvbuf_errors)
 		cdrop=$(udp_drops "$CALLER_PORT"); edrop=$(udp_drops "$ECHO_PORT")
-		echo "+ sipp -sf bench/sip/uac.xml 127.0.0.1:$SIP_PORT -inf agents.csv -r $RAMP -m $c -d $((hold * 1000)) -trace_logs -log_file $tag.media"
+		[ "$MODE" = queue ] && qs0=$(qstats)
+		echo "+ sipp -sf bench/sip/uac.xml 127.0.0.1:$SIP_PORT -inf $(basename "$UAC_CSV") -r $RAMP -m $c -d $((hold * 1000 + QRING)) -trace_logs -log_file $tag.media"
 		uac_run "$RAMP" "$c" $((hold * 1000)) "$tag" -trace_logs -log_file "$log"
 
 		# full concurrency: every call placed and its stream running (or,
@@ -472,7 +666,7 @@ part_media() {
 		ur=$(awk '{print $1}' "/proc/$UAC/task/$UAC/children" 2>/dev/null || true)
 		e0=$(snapshot "$ECHO" "$TMP/echo.out"); k0=$(snapshot "$caller" "$TMP/$tag.caller")
 		hl0=$(ticks "$HL"); uas0=$(ticks "$UAS"); uac0=$(ticks "${ur:-0}"); bx0=$(box_ticks)
-		sleep "$WINDOW_S"
+		perf_window "$WINDOW_S" "$tag"
 		e1=$(snapshot "$ECHO" "$TMP/echo.out"); k1=$(snapshot "$caller" "$TMP/$tag.caller")
 		hl1=$(ticks "$HL"); uas1=$(ticks "$UAS"); uac1=$(ticks "${ur:-0}"); bx1=$(box_ticks)
 		if [ "$uac1" -ge "$uac0" ] && [ "$uac1" != 0 ]; then
@@ -506,14 +700,21 @@ part_media() {
 		echo "     box busy $(awk -v b=$((bx1 - bx0)) -v hz="$HZ" -v s="$win" 'BEGIN{printf "%.0f", 100 * b / hz / s}') % of $(( $(nproc) * 100 )) %, of which other processes $(awk -v b=$((bx1 - bx0)) -v o="$ours" -v hz="$HZ" -v s="$win" 'BEGIN{x = 100 * (b / hz - o) / s; printf "%.0f", (x < 0 ? 0 : x)}') %"
 		echo "     hotline RSS $rssv, $fds fds at the end of the window"
 		echo "     round trip in the window ms: p50 $(jsub "$k1" rtt_ivl_ms p50) p99 $(jsub "$k1" rtt_ivl_ms p99) max $(jsub "$k1" rtt_ivl_ms max) ($(jsub "$k1" rtt_ivl_ms n) packets)"
-		echo "     RTP whole run: sent $sent, echoed back $rcv, lost $lost ($(jnum "$fin" loss_pct) %), duplicates $(jnum "$fin" duplicates), foreign $(jnum "$fin" foreign); late sends $(jnum "$fin" late_sends) (max $(jnum "$fin" max_late_ms) ms)"
+		foreign="foreign $(jnum "$fin" foreign)"
+		[ "$MODE" = queue ] && foreign="prompt/music and other non-echo packets $(jnum "$fin" foreign)"
+		echo "     RTP whole run: sent $sent, echoed back $rcv, lost $lost ($(jnum "$fin" loss_pct) %; before a stream's first echo $(jnum "$fin" lost_head), after $((lost - $(jnum "$fin" lost_head)))), duplicates $(jnum "$fin" duplicates), $foreign; late sends $(jnum "$fin" late_sends) (max $(jnum "$fin" max_late_ms) ms)"
 		echo "     round trip (caller -> relay -> echo -> relay -> caller), whole run ms: p50 $(jsub "$fin" rtt_ms p50) p99 $(jsub "$fin" rtt_ms p99) p99.9 $(jsub "$fin" rtt_ms p999) max $(jsub "$fin" rtt_ms max)"
 		echo "     kernel UDP receive-buffer drops: $((drops1 - drops0)) (caller socket +$(( $(udp_drops "$CALLER_PORT") - cdrop )), echo socket +$(( $(udp_drops "$ECHO_PORT") - edrop )))"
 		if [ "$fail" != 0 ]; then
 			echo "     uac failures: $(stat_failures "$TMP/$tag.csv")"
 			grep -ao "received '[^']*" "$TMP/$tag.err" 2>/dev/null | cut -c11- | sort | uniq -c | sort -rn | head -n 3 | sed 's/^/       /' || true
 		fi
-		SUMMARY+=("$c concurrent: calls ok $ok failed $fail, RTP loss $(jnum "$fin" loss_pct) %, round trip in window p50/p99 $(jsub "$k1" rtt_ivl_ms p50)/$(jsub "$k1" rtt_ivl_ms p99) ms, hotline $us_pkt us CPU/packet relayed")
+		if [ "$MODE" = queue ]; then
+			queue_settle
+			queue_report "$qs0" "$QS"
+		fi
+		perf_top "$tag" "$WINDOW_S"
+		SUMMARY+=("$c concurrent: calls ok $ok failed $fail, RTP loss $(jnum "$fin" loss_pct) % ($(awk -v l="$lost" -v h="$(jnum "$fin" lost_head)" -v s="$sent" 'BEGIN{printf "%.4f", (s ? 100 * (l - h) / s : 0)}') % after the first echo), round trip in window p50/p99 $(jsub "$k1" rtt_ivl_ms p50)/$(jsub "$k1" rtt_ivl_ms p99) ms, hotline $us_pkt us CPU/packet relayed")
 		sleep 2
 	done
 }
@@ -521,9 +722,10 @@ part_media() {
 # --- part 3: INVITE-in -> INVITE-out latency ----------------------------------------
 
 part_latency() {
-	local r tag cap calls hl0 hl1 line
+	local r tag cap calls hl0 hl1 line kind qs0
 	echo
-	echo "== 3. latency through the B2BUA (kernel timestamps on lo, pairs by From user) =="
+	echo "== 3. latency through the B2BUA$([ "$MODE" = queue ] && echo " and queue $QUEUE") (kernel timestamps on lo, pairs by From user) =="
+	[ "$MODE" = queue ] && echo "   (invite: caller's INVITE in -> Hotline's INVITE to the agent; pickup: caller's INVITE in -> Hotline's 200 to the caller)"
 	settle
 	for r in $LAT_RATES; do
 		tag=lat$r
@@ -537,8 +739,9 @@ part_latency() {
 			echo "   capture failed: $(cat "$TMP/$tag.cap.err")"
 			return
 		fi
-		echo "+ bench_sip_capture --port $SIP_PORT & sipp -sf bench/sip/uac.xml -r $r -m $calls -d 500"
+		echo "+ bench_sip_capture --port $SIP_PORT & sipp -sf bench/sip/uac.xml -r $r -m $calls -d $((500 + QRING))"
 		hl0=$(ticks "$HL")
+		[ "$MODE" = queue ] && qs0=$(qstats)
 		uac_run "$r" "$calls" 500 "$tag"
 		wait "$UAC" || true
 		forget "$UAC"
@@ -549,15 +752,22 @@ part_latency() {
 		forget "$cap"
 		echo "   $r calls/s, $(stat_get "$TMP/$tag.csv" "SuccessfulCall(C)")/$calls ok, hotline $(ticks_s $((hl1 - hl0))) s CPU:"
 		while read -r line; do
+			kind=$(grep -o '"kind":"[a-z]*"' <<<"$line" | cut -d'"' -f4)
+			# through a queue the caller's 200 precedes the agent's
+			[ "$MODE" = queue ] && [ "$kind" = answer ] && continue
 			printf '     %-7s pairs %5s (unpaired in/out %s/%s)  ms: min %s p50 %s p90 %s p99 %s max %s\n' \
-				"$(grep -o '"kind":"[a-z]*"' <<<"$line" | cut -d'"' -f4)" \
+				"$kind" \
 				"$(jnum "$line" pairs)" "$(jnum "$line" in_only)" "$(jnum "$line" out_only)" \
 				"$(jnum "$line" min)" "$(jnum "$line" p50)" "$(jnum "$line" p90)" \
 				"$(jnum "$line" p99)" "$(jnum "$line" max)"
-			if grep -q '"kind":"invite"' <<<"$line"; then
-				SUMMARY+=("INVITE in->out at $r calls/s: p50 $(jnum "$line" p50) p99 $(jnum "$line" p99) max $(jnum "$line" max) ms")
+			if [ "$kind" = invite ]; then
+				SUMMARY+=("INVITE in->$([ "$MODE" = queue ] && echo "agent's INVITE ")out at $r calls/s: p50 $(jnum "$line" p50) p99 $(jnum "$line" p99) max $(jnum "$line" max) ms")
 			fi
 		done <"$TMP/$tag.cap"
+		if [ "$MODE" = queue ]; then
+			queue_settle
+			queue_report "$qs0" "$QS"
+		fi
 	done
 }
 
@@ -571,9 +781,14 @@ for p in $PARTS; do
 done
 
 echo
-echo "== summary =="
+echo "== summary ($MODE$([ "$MODE" = queue ] && echo ": callers dial DID $DID -> queue $QUEUE, $AGENTS ready members, longest_idle")) =="
 for s in "${SUMMARY[@]}"; do echo "  $s"; done
 [ -n "$best_rate" ] && echo "  highest sustained rate with < 0.1 % failures: $best_rate calls/s"
+
+if [ "$MODE" = queue ]; then
+	qs=$(qstats)
+	echo "  queue $QUEUE at the end: today entered $(jsub "$qs" today offered), answered $(jsub "$qs" today answered), abandoned $(jsub "$qs" today abandoned), overflowed $(jsub "$qs" today overflowed); members idle $(jsub "$qs" agents idle)/$AGENTS, waiting $(jnum "$qs" waiting)"
+fi
 
 kill -TERM "$UAS" 2>/dev/null || true
 wait "$UAS" 2>/dev/null || true
