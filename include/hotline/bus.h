@@ -51,6 +51,10 @@ int bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh,
 	       void *arg);
 void bus_unlisten(struct bus *bus, void *arg);
 
+/* Writes that join each flush's transaction (see bus.c) */
+typedef void (bus_persist_h)(void *arg);
+void bus_persist_hook(struct bus *bus, bus_persist_h *h, void *arg);
+
 /** Publish an event that happened at at_ms (0: now, in ms since the
  *  epoch). topicv: 1..EVENT_TOPICS_MAX valid topics (duplicates are
  *  dropped). data: stolen (may be NULL). *seqp (if set) gets the seq.

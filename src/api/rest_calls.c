@@ -5,6 +5,7 @@
 #include <string.h>
 #include <hotline/libre.h>
 #include <hotline/agent.h>
+#include <hotline/bus.h>
 #include <hotline/call.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
@@ -153,6 +154,13 @@ static int page_before(struct rest_req *r, const char *cursor,
 	return 0;
 }
 
+/* Call records are written with the event flush of their loop turn:
+ * flush first, so that a reader sees every change made so far */
+static void records_settle(struct rest_req *r)
+{
+	(void)bus_flush(r->api->bus);
+}
+
 static void calls_list(struct rest_req *r)
 {
 	struct store_call_filter f = {.state = -1, .direction = -1};
@@ -168,6 +176,7 @@ static void calls_list(struct rest_req *r)
 		json_decref(lc.pc.items);
 		return;
 	}
+	records_settle(r);
 	err = store_call_list(r->api->st, &f, before, lc.pc.limit + 1,
 			      list_call, &lc);
 	rest_page_reply(r, &lc.pc, err, "calls");
@@ -180,6 +189,7 @@ static void calls_get(struct rest_req *r)
 
 	if (param_call_id(r))
 		return;
+	records_settle(r);
 	err = store_call_get(r->api->st, r->paramv[0], &c);
 	if (err) {
 		rest_error_store(r, err, "call", "conflict");
@@ -235,6 +245,7 @@ static void reply_created(struct rest_req *r, const char *id)
 	char loc[64];
 	int err;
 
+	records_settle(r);
 	err = store_call_get(r->api->st, id, &c);
 	if (err) {
 		log_error("api: call %s: not readable after originate (%m)\n",
@@ -302,6 +313,7 @@ static void calls_hangup(struct rest_req *r)
 		rest_error(r, 500, "internal", NULL, "hangup failed");
 		return;
 	}
+	records_settle(r);
 	if (store_call_get(r->api->st, r->paramv[0], &c))
 		rest_error(r, 404, "not_found", NULL, "call not found");
 	else

@@ -13,6 +13,8 @@
 
 struct bus {
 	struct store *st;           /* borrowed: outlives the bus */
+	bus_persist_h *persisth;    /* writes joining each flush, or NULL */
+	void *persist_arg;
 	struct list pendl;          /* struct pending, owned */
 	uint64_t next_seq;          /* seq of the next published event */
 	uint64_t last_seq;          /* highest persisted + delivered */
@@ -122,6 +124,8 @@ static int persist(struct bus *bus)
 	err = store_begin(bus->st);
 	if (err)
 		return err;
+	if (bus->persisth)
+		bus->persisth(bus->persist_arg);
 	LIST_FOREACH(&bus->pendl, le) {
 		const struct bus_event *ev = ((struct pending *)le->data)->ev;
 
@@ -282,6 +286,21 @@ int bus_listen(struct bus *bus, bus_event_h *eh, bus_batch_h *bh, void *arg)
 	free_slot->bh = bh;
 	free_slot->arg = arg;
 	return 0;
+}
+
+
+/**
+ * Let h write inside each flush's transaction, before the events: the
+ * other writes of the hot path (call records) share one commit per loop
+ * turn with the events that describe them. h logs its own errors; they
+ * do not fail the flush. One hook; h NULL removes it.
+ */
+void bus_persist_hook(struct bus *bus, bus_persist_h *h, void *arg)
+{
+	if (!bus)
+		return;
+	bus->persisth = h;
+	bus->persist_arg = h ? arg : NULL;
 }
 
 

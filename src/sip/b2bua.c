@@ -4,6 +4,7 @@
  *  in bcall.c. */
 #include <errno.h>
 #include <string.h>
+#include <hotline/bus.h>
 #include <hotline/clock.h>
 #include <hotline/config.h>
 #include <hotline/event.h>
@@ -108,6 +109,42 @@ void b2bua_call_remove(struct b2bua *b, struct bcall *c)
 	b2bua_load_del(b, bcall_callee_agent(c));
 	b2bua_load_del(b, c->caller_agent);
 }
+
+/* --- call records: written in the bus's flush transaction --------------- */
+
+static void record_write(struct b2bua *b, struct bcall *c)
+{
+	int err = store_call_put(b->st, &c->rec);
+
+	if (err)
+		log_error("b2bua: call %s: cannot store the record (%m)\n",
+			  c->rec.id, err);
+}
+
+/* The bus's persist hook: every record changed since the last flush */
+static void records_flush(void *arg)
+{
+	struct b2bua *b = arg;
+	struct le *le;
+
+	while ((le = list_head(&b->dirtyl))) {
+		struct bcall *c = le->data;
+
+		list_unlink(le);
+		record_write(b, c);
+		mem_deref(c);
+	}
+}
+
+/** c's record changed: store it with the next event flush (c is kept
+ *  alive until then). */
+void b2bua_record_dirty(struct b2bua *b, struct bcall *c)
+{
+	if (list_contains(&b->dirtyl, &c->dirty_le))
+		return;
+	list_append(&b->dirtyl, &c->dirty_le, mem_ref(c));
+}
+
 
 /* --- incoming INVITE ----------------------------------------------------- */
 
@@ -381,6 +418,11 @@ static void destructor(void *arg)
 	struct b2bua *b = arg;
 
 	b2bua_close(b);
+	bus_persist_hook(b->bus, NULL, NULL);
+	if (!store_begin(b->st)) {
+		records_flush(b);
+		(void)store_commit(b->st);
+	}
 	list_flush(&b->calll);
 	list_flush(&b->mohl);
 	hash_flush(b->loadh);
@@ -421,6 +463,8 @@ int b2bua_alloc(struct b2bua **bp, struct sipstack *ss, struct digest *dg,
 				     invite_h, b);
 	if (!err)
 		err = store_call_end_stale(st, clock_now_ms(), &stale);
+	if (!err)
+		bus_persist_hook(bus, records_flush, b);
 	if (err)
 		goto out;
 	if (stale)

@@ -29,6 +29,8 @@ uint64_t bcall_callee_agent(const struct bcall *c)
 
 /* --- record and events --------------------------------------------------- */
 
+/** Publish type for c (data: the record) and store the record with the
+ *  event's flush (one commit per loop turn for both). */
 void bcall_publish(struct bcall *c, const char *type, uint64_t now)
 {
 	const uint64_t ids[2] = { c->rec.agent_id, c->caller_agent };
@@ -38,10 +40,7 @@ void bcall_publish(struct bcall *c, const char *type, uint64_t now)
 	size_t n = 0;
 	int err;
 
-	err = store_call_put(b->st, &c->rec);
-	if (err)
-		log_error("b2bua: call %s: cannot store the record (%m)\n",
-			  c->rec.id, err);
+	b2bua_record_dirty(b, c);
 
 	re_snprintf(topics[n], sizeof(topics[n]), "call:%s", c->rec.id);
 	topicv[n] = topics[n];

@@ -26,6 +26,8 @@ struct b2bua {
 	struct tts *tts;              /* borrowed */
 	struct list mohl;             /* music files loaded, owned */
 	struct list calll;            /* struct bcall, owned */
+	struct list dirtyl;           /* struct bcall whose record waits for
+				       the next event flush; ref each */
 	struct hash *callh;           /* live calls by id, borrowed */
 	struct hash *loadh;           /* struct agent_load, owned */
 	size_t ncalls;                /* calls not yet ended */
@@ -35,6 +37,7 @@ struct b2bua {
 struct bcall {
 	struct le le;               /* in b2bua->calll */
 	struct le he;               /* in b2bua->callh, by id */
+	struct le dirty_le;         /* in b2bua->dirtyl while unsaved */
 	struct b2bua *b;            /* borrowed; outlives the call */
 	struct call_record rec;
 	struct relay *relay;        /* owned */
@@ -75,6 +78,9 @@ struct leg {
 	uint64_t offer_id;          /* ACD offer this leg rings for, 0 */
 	uint64_t agent_id;          /* with offer_id: the agent offered */
 };
+
+/* b2bua.c: call records written with the next event flush */
+void b2bua_record_dirty(struct b2bua *b, struct bcall *c);
 
 /* b2bua.c: the registry of live calls and agents' load */
 void b2bua_call_add(struct b2bua *b, struct bcall *c);
