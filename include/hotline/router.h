@@ -115,6 +115,9 @@ int router_alloc(struct router **rp, const struct router_effects *fx,
 
 /** Add or replace a queue's settings (q copied). 0, EINVAL, ENOMEM. */
 int router_queue_put(struct router *r, const struct queue *q, uint64_t now);
+/** A queue's settings as last put. 0, EINVAL or ENOENT. */
+int router_queue_get(const struct router *r, const char *queue_id,
+		     struct queue *q);
 /** Remove a queue: its waiting tasks overflow with ROUTER_REMOVED;
  *  accepted tasks keep their agent. 0 or ENOENT. */
 int router_queue_remove(struct router *r, const char *queue_id,

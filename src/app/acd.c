@@ -17,19 +17,11 @@ enum {
 	WATCHDOG_PERIOD_MS = 10000,
 };
 
-/* A queue's settings as last loaded (the router keeps its own copy of
- * what routing needs; this one serves overflow and media) */
-struct acd_queue {
-	struct le he;                 /* in acd->queueh */
-	struct queue q;
-};
-
 struct acd {
 	struct router *r;             /* owned */
 	struct store *st;             /* borrowed */
 	struct bus *bus;              /* borrowed */
 	struct acd_voice voice;
-	struct hash *queueh;          /* struct acd_queue, owned */
 	struct tmr tmr;               /* router deadline, or 0 after inputs */
 	struct tmr stats_tmr;         /* pending queue.stats */
 	struct tmr watchdog_tmr;
@@ -134,22 +126,6 @@ static void fx_offer_end(void *ctx, const struct router_offer *o,
 			  why);
 }
 
-static bool queue_cmp(struct le *le, void *arg)
-{
-	const struct acd_queue *aq = le->data;
-
-	return !strcmp(aq->q.id, arg);
-}
-
-static struct acd_queue *queue_find(const struct acd *a, const char *id)
-{
-	struct le *le;
-
-	le = hash_lookup(a->queueh, hash_joaat_str(id), queue_cmp,
-			 (void *)id);
-	return le ? le->data : NULL;
-}
-
 static void publish_overflow(struct acd *a, const char *task_id,
 			     const struct queue *q, enum router_reason why)
 {
@@ -165,14 +141,11 @@ static void fx_overflow(void *ctx, const char *task_id, const char *queue_id,
 			enum router_reason why)
 {
 	struct acd *a = ctx;
-	struct acd_queue *aq = queue_find(a, queue_id);
 	struct queue q;
 
-	/* a removed queue is gone from our table already: hang up */
-	if (aq) {
-		q = aq->q;
-	}
-	else {
+	/* the tasks of a deleted queue are hung up, not sent on */
+	if (why == ROUTER_REMOVED ||
+	    router_queue_get(a->r, queue_id, &q)) {
 		queue_init(&q);
 		str_ncpy(q.id, queue_id, sizeof(q.id));
 	}
@@ -349,38 +322,11 @@ static void watchdog_handler(void *arg)
 
 /* ---- loading and following the store ---- */
 
-static int queue_load(struct acd *a, const struct queue *q)
-{
-	struct acd_queue *aq = queue_find(a, q->id);
-	int err;
-
-	err = router_queue_put(a->r, q, clock_now_ms());
-	if (err)
-		return err;
-	if (!aq) {
-		aq = mem_zalloc(sizeof(*aq), NULL);
-		if (!aq)
-			return ENOMEM;
-		hash_append(a->queueh, hash_joaat_str(q->id), &aq->he, aq);
-	}
-	aq->q = *q;
-	return 0;
-}
-
-static void queue_forget(struct acd *a, const char *id)
-{
-	struct acd_queue *aq = queue_find(a, id);
-
-	if (aq) {
-		hash_unlink(&aq->he);
-		mem_deref(aq);
-	}
-	(void)router_queue_remove(a->r, id, clock_now_ms());
-}
-
 static int load_queue(const struct queue *q, void *arg)
 {
-	return queue_load(arg, q);
+	struct acd *a = arg;
+
+	return router_queue_put(a->r, q, clock_now_ms());
 }
 
 static int load_agent(const struct agent *ag, void *arg)
@@ -424,11 +370,11 @@ static void reload_queue(struct acd *a, const char *id)
 
 	err = store_queue_get(a->st, id, &q);
 	if (err == ENOENT) {
-		queue_forget(a, id);
+		(void)router_queue_remove(a->r, id, clock_now_ms());
 		return;
 	}
 	if (!err)
-		err = queue_load(a, &q);
+		err = router_queue_put(a->r, &q, clock_now_ms());
 	if (err)
 		log_warn("acd: queue %s: reload failed (%m)\n", id, err);
 }
@@ -570,8 +516,6 @@ static void destructor(void *arg)
 	tmr_cancel(&a->stats_tmr);
 	tmr_cancel(&a->watchdog_tmr);
 	list_flush(&a->pendl);
-	hash_flush(a->queueh);
-	mem_deref(a->queueh);
 	mem_deref(a->r);
 }
 
@@ -602,9 +546,7 @@ int acd_alloc(struct acd **ap, struct store *st, struct bus *bus)
 	a->st = st;
 	a->bus = bus;
 	fxa.ctx = a;
-	err = hash_alloc(&a->queueh, 64);
-	if (!err)
-		err = router_alloc(&a->r, &fxa, clock_now_ms());
+	err = router_alloc(&a->r, &fxa, clock_now_ms());
 	if (!err)
 		err = load_all(a);
 	if (!err)
@@ -636,21 +578,21 @@ int acd_enqueue(struct acd *a, const char *queue_id, const struct task *t,
 		struct queue *q, enum router_result *res)
 {
 	struct router_task_info info;
-	struct acd_queue *aq;
+	struct queue qs;
 	int err;
 
 	if (!a || !queue_id || !t || !res)
 		return EINVAL;
-	aq = queue_find(a, queue_id);
-	if (!aq)
-		return ENOENT;
-	if (q)
-		*q = aq->q;
-	err = router_task_enqueue(a->r, queue_id, t, clock_now_ms(), res);
+	err = router_queue_get(a->r, queue_id, &qs);
+	if (!err)
+		err = router_task_enqueue(a->r, queue_id, t, clock_now_ms(),
+					  res);
 	if (err)
 		return err;
+	if (q)
+		*q = qs;
 	if (*res == ROUTER_OVERFLOW) {
-		publish_overflow(a, t->id, &aq->q, ROUTER_EMPTY);
+		publish_overflow(a, t->id, &qs, ROUTER_EMPTY);
 		return 0;
 	}
 	(void)router_task_info(a->r, t->id, clock_now_ms(), &info);
@@ -779,15 +721,9 @@ int acd_task_info(struct acd *a, const char *task_id,
 
 int acd_queue_get(struct acd *a, const char *queue_id, struct queue *q)
 {
-	struct acd_queue *aq;
-
-	if (!a || !queue_id || !q)
+	if (!a)
 		return EINVAL;
-	aq = queue_find(a, queue_id);
-	if (!aq)
-		return ENOENT;
-	*q = aq->q;
-	return 0;
+	return router_queue_get(a->r, queue_id, q);
 }
 
 int acd_queue_stats(struct acd *a, const char *queue_id,

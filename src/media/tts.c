@@ -4,7 +4,7 @@
  * Threads: the main thread owns every libre object (the tts, jobs,
  * requests, clips, the cache, the mqueue). The worker sees only struct
  * wjob, plain malloc'd memory: the text goes in, the samples come back in
- * the same struct. Both lists (todo, done) are guarded by mtx. The worker
+ * the same struct. Both lists (queued, done) are guarded by mtx. The worker
  * wakes the main loop with mqueue_push(mq, 0, NULL) and at most one such
  * wake-up is in the pipe at a time (notified), so the non-blocking pipe
  * can never fill up; the results themselves stay in the done list, where
@@ -30,7 +30,7 @@
 cst_voice *register_cmu_us_kal(const char *voxdir);
 void unregister_cmu_us_kal(cst_voice *v);
 
-/* Plain C, crosses threads: in on todo, back on done */
+/* Plain C, crosses threads: in on queued, back on done */
 struct wjob {
 	struct wjob *next;
 	uint64_t id;
@@ -62,7 +62,7 @@ struct tts {
 	/* shared, under mtx */
 	pthread_mutex_t mtx;
 	pthread_cond_t cond;
-	struct wlist todo, done;
+	struct wlist queued, done;
 	bool stop;
 	bool notified;            /* a wake-up is in the pipe */
 };
@@ -218,12 +218,12 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&t->mtx);
 	for (;;) {
-		while (!t->stop && !t->todo.head)
+		while (!t->stop && !t->queued.head)
 			pthread_cond_wait(&t->cond, &t->mtx);
 		if (t->stop)
 			break;
 
-		j = wlist_pop(&t->todo);
+		j = wlist_pop(&t->queued);
 		pthread_mutex_unlock(&t->mtx);
 
 		job_synth(v, j);
@@ -403,7 +403,7 @@ static void tts_destructor(void *arg)
 		(void)pthread_join(t->thread, NULL);
 	}
 
-	while ((w = wlist_pop(&t->todo)))
+	while ((w = wlist_pop(&t->queued)))
 		wjob_free(w);
 	while ((w = wlist_pop(&t->done)))
 		wjob_free(w);
@@ -465,7 +465,7 @@ int tts_alloc(struct tts **tp, size_t cache_max)
 		return ENOMEM;
 
 	t->cache_max = cache_max;
-	wlist_init(&t->todo);
+	wlist_init(&t->queued);
 	wlist_init(&t->done);
 	err = pthread_mutex_init(&t->mtx, NULL);
 	if (err)
@@ -531,7 +531,7 @@ static int job_start(struct tts_job **jobp, struct tts *t, const char *text)
 	list_append(&t->jobl, &job->le, job);
 
 	pthread_mutex_lock(&t->mtx);
-	wlist_push(&t->todo, w);
+	wlist_push(&t->queued, w);
 	pthread_cond_signal(&t->cond);
 	pthread_mutex_unlock(&t->mtx);
 

@@ -144,6 +144,22 @@ int router_queue_put(struct router *r, const struct queue *q, uint64_t now)
 }
 
 
+/** A queue's settings as last put (q copied). 0, EINVAL or ENOENT. */
+int router_queue_get(const struct router *r, const char *queue_id,
+		     struct queue *q)
+{
+	const struct rqueue *rq;
+
+	if (!r || !queue_id || !q)
+		return EINVAL;
+	rq = rqueue_find((struct router *)r, queue_id);
+	if (!rq)
+		return ENOENT;
+	*q = rq->q;
+	return 0;
+}
+
+
 /**
  * Remove a queue: its waiting tasks end their offers and overflow with
  * ROUTER_REMOVED; accepted tasks keep their agent (their handle time is
