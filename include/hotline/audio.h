@@ -44,6 +44,12 @@ int audio_clip_alloc(struct audio_clip **cp, size_t samplec);
 int audio_clip_from_pcm(struct audio_clip **cp, const int16_t *v, size_t n,
 			uint32_t rate);
 
+/** A new 8 kHz clip of a sine tone (the voicemail beep): hz 1..3999, ms
+ *  1..AUDIO_CLIP_MAX_S * 1000, peak amplitude 0..32767; 5 ms fades at
+ *  both ends (no clicks). 0, EINVAL, ENOMEM. */
+int audio_tone(struct audio_clip **clipp, uint32_t hz, uint32_t ms,
+	       int16_t amplitude);
+
 uint8_t audio_ulaw_encode(int16_t s);
 uint8_t audio_alaw_encode(int16_t s);
 int16_t audio_ulaw_decode(uint8_t u);

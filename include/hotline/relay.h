@@ -69,6 +69,18 @@ void relay_set_gate(struct relay *rl, bool gated);
 void relay_stats(const struct relay *rl, enum relay_side side,
 		 struct relay_stats *st);
 
+/** A copy of each RTP packet received on a side (a DTMF receiver, a
+ *  recorder). rtp is borrowed for the call only. The handler must not
+ *  free the relay (nor anything that frees it); it may call the other
+ *  relay functions, including relay_set_tap. */
+typedef void (relay_tap_h)(const uint8_t *rtp, size_t len, void *arg);
+
+/** Tap side's RTP (not RTCP): h sees every packet from the side's
+ *  accepted source, gated or not, before it is forwarded. NULL h clears
+ *  the tap. One tap per side; setting one replaces the previous. */
+void relay_set_tap(struct relay *rl, enum relay_side side, relay_tap_h *h,
+		   void *arg);
+
 /** Send one packet of our own (a player's RTP) from side's RTP socket to
  *  side's current remote (latched, or from SDP); counted in side's tx.
  *  0, EINVAL, ENOTCONN (no remote yet), or the send errno. */

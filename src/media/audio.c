@@ -1,5 +1,5 @@
-/** @file media/audio.c  Audio clips (8 kHz mono PCM) and the resampler
- *  that brings 8..48 kHz PCM to 8 kHz
+/** @file media/audio.c  Audio clips (8 kHz mono PCM), the resampler
+ *  that brings 8..48 kHz PCM to 8 kHz, and tones
  *
  * Resampler quality: a windowed-sinc low-pass (Kaiser window, beta 4.5,
  * half-width 24 output samples) evaluated from a table with linear
@@ -177,5 +177,52 @@ int audio_clip_from_pcm(struct audio_clip **cp, const int16_t *v, size_t n,
 		c->samplev[i] = rs_sample(v, n, (double)i * ratio, ratio);
 
 	*cp = c;
+	return 0;
+}
+
+
+/**
+ * Make a sine tone: the beep before a voicemail, a test signal.
+ *
+ * @param clipp      Set to the new clip (mem_deref to release)
+ * @param hz         Frequency, 1..3999 (below half the 8 kHz rate)
+ * @param ms         Length, 1..AUDIO_CLIP_MAX_S * 1000; the clip has
+ *                   ms * 8 samples
+ * @param amplitude  Peak, 0..32767 (16384 is -6 dBFS)
+ *
+ * The first and last 5 ms (or a third of a shorter tone) fade in and out
+ * along a raised cosine, so the tone starts and ends without a click.
+ *
+ * @return 0; EINVAL (NULL clipp, hz, ms or amplitude out of range);
+ *         ENOMEM
+ */
+int audio_tone(struct audio_clip **clipp, uint32_t hz, uint32_t ms,
+	       int16_t amplitude)
+{
+	struct audio_clip *c = NULL;
+	size_t n, fade;
+	int err;
+
+	if (!clipp || !hz || hz >= AUDIO_RATE / 2 || !ms ||
+	    ms > AUDIO_CLIP_MAX_S * 1000u || amplitude < 0)
+		return EINVAL;
+
+	n = (size_t)ms * (AUDIO_RATE / 1000);
+	err = audio_clip_alloc(&c, n);
+	if (err)
+		return err;
+
+	fade = min((size_t)AUDIO_RATE / 200, n / 3);
+	for (size_t i = 0; i < n; i++) {
+		double g = 1.0, edge = (double)min(i, n - 1 - i);
+
+		if (edge < (double)fade)
+			g = 0.5 - 0.5 * cos(M_PI * edge / (double)fade);
+
+		c->samplev[i] = (int16_t)lrint(g * amplitude *
+			sin(2.0 * M_PI * hz * (double)i / AUDIO_RATE));
+	}
+
+	*clipp = c;
 	return 0;
 }

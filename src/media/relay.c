@@ -16,6 +16,11 @@
  * stream cannot hijack the call — except packets from the address the
  * peer's SDP announced, which take the latch back. RTCP latches on its own; until it does,
  * it goes to the RTP remote's port + 1.
+ *
+ * Taps: a side's tap sees each RTP datagram that passed the source check
+ * (so after latching and counting), whether it is then forwarded or
+ * dropped (gated, other side unknown), and before the batch is sent.
+ * Without a tap the loop pays one predictable branch per datagram.
  */
 #include <errno.h>
 #include <string.h>
@@ -74,6 +79,8 @@ struct rside {
 	uint32_t pair;            /* index in the pool's bitmap */
 	bool has_pair;
 	struct relay_stats st;
+	relay_tap_h *taph;        /* sees accepted RTP; NULL = no tap */
+	void *tap_arg;
 };
 
 struct relay {
@@ -371,6 +378,7 @@ static void batch_forward(struct rsock *s, int n)
 	struct rside *in = &rl->sidev[s->side];
 	struct rside *out = &rl->sidev[!s->side];
 	const struct rpeer *dst = &out->peerv[s->kind];
+	const bool tapped = s->kind == SOCK_RTP && in->taph;
 	uint64_t bytes = 0;
 	int m = 0, sent;
 
@@ -383,8 +391,16 @@ static void batch_forward(struct rsock *s, int n)
 
 		if ((r->msg_hdr.msg_flags & MSG_TRUNC) ||
 		    sa_set_sa(&src, (struct sockaddr *)&pool->src[i]) ||
-		    !source_accept(in, s->kind, &src) || !dst->known ||
-		    rl->gated) {
+		    !source_accept(in, s->kind, &src)) {
+			in->st.dropped++;
+			continue;
+		}
+
+		/* the handler may clear the tap (or set another) */
+		if (tapped && in->taph)
+			in->taph(pool->buf[i], r->msg_len, in->tap_arg);
+
+		if (!dst->known || rl->gated) {
 			in->st.dropped++;
 			continue;
 		}
@@ -656,6 +672,38 @@ void relay_set_gate(struct relay *rl, bool gated)
 {
 	if (rl)
 		rl->gated = gated;
+}
+
+
+/**
+ * Tap side's RTP: h is called with each RTP datagram (not RTCP) received
+ * on side from its accepted source (latched, or the SDP address), after
+ * it is counted, whether the relay is gated or the other side unknown,
+ * before it is forwarded. Datagrams from a rejected source, and
+ * truncated ones (over RELAY_PKT_MAX), are not shown.
+ *
+ * The handler runs inside the relay's receive loop: it must not free the
+ * relay, directly or through its owner (defer such work with a timer).
+ * It may change the relay's settings (gate, remote, tap): they apply
+ * from the current packet's forwarding on (a new remote also to packets
+ * of the same receive batch that are waiting to be sent).
+ *
+ * @param rl    The relay
+ * @param side  RELAY_A or RELAY_B
+ * @param h     Handler; NULL clears the tap
+ * @param arg   Handler argument
+ */
+void relay_set_tap(struct relay *rl, enum relay_side side, relay_tap_h *h,
+		   void *arg)
+{
+	struct rside *sd;
+
+	if (!rl || (unsigned)side > RELAY_B)
+		return;
+
+	sd = &rl->sidev[side];
+	sd->taph = h;
+	sd->tap_arg = h ? arg : NULL;
 }
 
 

@@ -1,5 +1,5 @@
 /** @file test/unit/media/audio.c  Clips and the resampler: lengths, DC,
- *  passband tones, alias rejection, limits */
+ *  passband tones, alias rejection, limits; generated tones */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -170,6 +170,67 @@ static void test_resample_clipping(void **state)
 	mem_deref(c);
 }
 
+/* Amplitude of the hz component of v[from..to) (a single DFT bin) */
+static double tone_level(const int16_t *v, size_t from, size_t to, double hz)
+{
+	double re = 0, im = 0;
+
+	for (size_t i = from; i < to; i++) {
+		re += v[i] * cos(2 * M_PI * hz * (double)i / AUDIO_RATE);
+		im += v[i] * sin(2 * M_PI * hz * (double)i / AUDIO_RATE);
+	}
+
+	return 2 * sqrt(re * re + im * im) / (double)(to - from);
+}
+
+/* audio_tone: length, frequency, level, fades, limits */
+static void test_tone(void **state)
+{
+	struct audio_clip *c = NULL;
+	int peak = 0;
+
+	(void)state;
+	assert_int_equal(audio_tone(&c, 1000, 500, 16000), 0);
+	assert_int_equal(c->samplec, 4000);
+
+	/* the steady part: 1000 Hz at the asked peak, nothing at 1200 */
+	assert_true(fabs(tone_level(c->samplev, 400, 3600, 1000) - 16000)
+		    < 50);
+	assert_true(tone_level(c->samplev, 400, 3600, 1200) < 50);
+	assert_true(fabs(rms(c->samplev, 400, 3600) - 16000 / M_SQRT2) < 50);
+	for (size_t i = 0; i < c->samplec; i++)
+		peak = abs(c->samplev[i]) > peak ? abs(c->samplev[i]) : peak;
+	assert_true(peak <= 16000 && peak >= 15990);
+
+	/* 5 ms fades: silent ends, full level after 40 samples */
+	assert_int_equal(c->samplev[0], 0);
+	assert_int_equal(c->samplev[3999], 0);
+	assert_true(rms(c->samplev, 0, 8) < 1000);       /* 11300 unfaded */
+	assert_true(rms(c->samplev, 3992, 4000) < 1000);
+	assert_true(rms(c->samplev, 40, 80) > 11000);
+	c = mem_deref(c);
+
+	/* a short tone fades over a third of itself; still a sine */
+	assert_int_equal(audio_tone(&c, 440, 3, 8000), 0);
+	assert_int_equal(c->samplec, 24);
+	assert_int_equal(c->samplev[0], 0);
+	assert_true(abs(c->samplev[12]) <= 8000);
+	c = mem_deref(c);
+
+	assert_int_equal(audio_tone(&c, 3999, 1, 0), 0);
+	assert_int_equal(rms(c->samplev, 0, c->samplec), 0);
+	c = mem_deref(c);
+
+	assert_int_equal(audio_tone(NULL, 1000, 100, 1000), EINVAL);
+	assert_int_equal(audio_tone(&c, 0, 100, 1000), EINVAL);
+	assert_int_equal(audio_tone(&c, 4000, 100, 1000), EINVAL);
+	assert_int_equal(audio_tone(&c, 1000, 0, 1000), EINVAL);
+	assert_int_equal(audio_tone(&c, 1000, AUDIO_CLIP_MAX_S * 1000 + 1,
+				    1000), EINVAL);
+	assert_int_equal(audio_tone(&c, 1000, 100, -1), EINVAL);
+	assert_null(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_resample_dc),
 		cmocka_unit_test(test_resample_tones),
 		cmocka_unit_test(test_resample_clipping),
+		cmocka_unit_test(test_tone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /** @file test/unit/media/relay.c  RTP relay on loopback with libre's loop:
  *  forwarding both ways, RTCP, latching, stats, port allocation, timeout,
- *  sending our own packets (relay_send) */
+ *  sending our own packets (relay_send), taps */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -769,6 +769,137 @@ static void test_send(void **state)
 	mem_deref(pool);
 }
 
+/* What a tap saw */
+struct tapped {
+	struct relay *rl;
+	unsigned n;
+	uint8_t last[172];
+	size_t len;
+	uint64_t b_tx_at_last;    /* B's tx when the last packet was shown */
+	bool once;                /* clear the tap from inside the handler */
+};
+
+static void on_tap(const uint8_t *rtp, size_t len, void *arg)
+{
+	struct tapped *t = arg;
+	struct relay_stats st;
+
+	t->n++;
+	t->len = len;
+	memcpy(t->last, rtp, len < sizeof(t->last) ? len : sizeof(t->last));
+	relay_stats(t->rl, RELAY_B, &st);
+	t->b_tx_at_last = st.tx_packets;
+	if (t->once)
+		relay_set_tap(t->rl, RELAY_A, NULL, NULL);
+}
+
+/* relay_set_tap: accepted RTP of one side, gated or not, before it is
+ * forwarded; never RTCP, a rejected source, or the other side */
+static void test_tap(void **state)
+{
+	struct relay_pool *pool;
+	struct relay *rl = NULL;
+	struct peer caller, agent, stranger;
+	struct tapped ta = {0}, tb = {0};
+	struct sa la, lb, la_rtcp;
+	uint8_t pkt[172];
+	size_t len;
+
+	(void)state;
+	pool = pool_make(8, NULL);
+	assert_int_equal(relay_alloc(&rl, pool, 0, NULL, NULL), 0);
+	peer_open(&caller);
+	peer_open(&agent);
+	peer_open(&stranger);
+	relay_local(rl, RELAY_A, &la);
+	relay_local(rl, RELAY_B, &lb);
+	la_rtcp = la;
+	sa_set_port(&la_rtcp, sa_port(&la) + 1);
+	ta.rl = tb.rl = rl;
+	relay_set_tap(rl, RELAY_A, on_tap, &ta);
+	relay_set_tap(rl, RELAY_B, on_tap, &tb);
+
+	/* B unknown: dropped, but the tap sees it (an IVR before any
+	 * agent), unchanged */
+	relay_set_remote(rl, RELAY_A, &caller.rtp.addr);
+	len = rtp_make(pkt, 1, 0x11);
+	client_send(&caller.rtp, &la, pkt, len);
+	wait_dropped(rl, RELAY_A, 1);
+	assert_int_equal(ta.n, 1);
+	assert_int_equal(ta.len, len);
+	assert_memory_equal(ta.last, pkt, len);
+
+	/* forwarded: the tap ran before the packet was sent to B */
+	relay_set_remote(rl, RELAY_B, &agent.rtp.addr);
+	len = rtp_make(pkt, 2, 0x22);
+	client_send(&caller.rtp, &la, pkt, len);
+	wait_rx(&agent.rtp, 1);
+	assert_int_equal(ta.n, 2);
+	assert_memory_equal(ta.last, pkt, len);
+	assert_int_equal(ta.b_tx_at_last, 0);
+
+	/* gated: not forwarded, still tapped */
+	relay_set_gate(rl, true);
+	len = rtp_make(pkt, 3, 0x33);
+	client_send(&caller.rtp, &la, pkt, len);
+	wait_dropped(rl, RELAY_A, 2);
+	assert_int_equal(ta.n, 3);
+	assert_memory_equal(ta.last, pkt, len);
+	relay_set_gate(rl, false);
+
+	/* RTCP and a rejected source are not shown; short datagrams are */
+	client_send(&caller.rtcp, &la_rtcp, "\x81\xc8rtcp", 6);
+	wait_rx(&agent.rtcp, 1);
+	client_send(&stranger.rtp, &la, "forged", 6);
+	wait_dropped(rl, RELAY_A, 3);
+	client_send(&caller.rtp, &la, "abc", 3);
+	wait_rx(&agent.rtp, 2);
+	assert_int_equal(ta.n, 4);
+	assert_int_equal(ta.len, 3);
+
+	/* a burst: each packet once, in order */
+	for (uint16_t seq = 100; seq < 150; seq++) {
+		len = rtp_make(pkt, seq, (uint8_t)seq);
+		client_send(&caller.rtp, &la, pkt, len);
+	}
+	wait_rx(&agent.rtp, 52);
+	assert_int_equal(ta.n, 54);
+	assert_memory_equal(ta.last, pkt, len);
+
+	/* side B's tap sees only B's packets */
+	assert_int_equal(tb.n, 0);
+	client_send(&agent.rtp, &lb, "agent", 5);
+	wait_rx(&caller.rtp, 1);
+	assert_int_equal(tb.n, 1);
+	assert_int_equal(tb.len, 5);
+	assert_int_equal(ta.n, 54);
+
+	/* the handler clears its own tap: one more call, then none */
+	ta.once = true;
+	client_send(&caller.rtp, &la, "one", 3);
+	client_send(&caller.rtp, &la, "two", 3);
+	wait_rx(&agent.rtp, 54);
+	assert_int_equal(ta.n, 55);
+	assert_memory_equal(ta.last, "one", 3);
+
+	/* cleared from outside */
+	relay_set_tap(rl, RELAY_B, NULL, &tb);
+	client_send(&agent.rtp, &lb, "agent", 5);
+	wait_rx(&caller.rtp, 2);
+	assert_int_equal(tb.n, 1);
+
+	/* harmless on NULL or a bad side */
+	relay_set_tap(NULL, RELAY_A, on_tap, &ta);
+	relay_set_tap(rl, (enum relay_side)2, on_tap, &ta);
+	assert_stats(rl, RELAY_A, 58, 2, 3);
+
+	peer_close(&caller);
+	peer_close(&agent);
+	peer_close(&stranger);
+	mem_deref(rl);
+	mem_deref(pool);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -793,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_pool_einval),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_send),
+		cmocka_unit_test(test_tap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
