@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config git ca-certificates
 libre-dev libjansson-dev libsqlite3-dev libsodium-dev libcmocka-dev
-flite1-dev
+flite1-dev libcurl4-openssl-dev tzdata
 clang libclang-rt-14-dev
 curl wrk procps"
 
