@@ -10,6 +10,7 @@ struct store;
 struct bus;
 struct api;
 struct acd;
+struct tzdb;
 
 /* What the REST API asks of telephony (set by main; all may be NULL when
  * SIP is off: the calls endpoints then answer 503 sip_disabled). */
@@ -39,6 +40,9 @@ void api_set_telephony(struct api *api, const struct api_telephony *tel);
 /** Connect the ACD endpoints (queue stats, wrap-up) to the ACD (borrowed,
  *  outlives the api; NULL: they answer 503 acd_disabled). */
 void api_set_acd(struct api *api, struct acd *acd);
+/** Check the time zones of flow documents against db (borrowed, outlives
+ *  the api; NULL: time zones are not checked). */
+void api_set_tzdb(struct api *api, struct tzdb *db);
 int api_local(const struct api *api, struct sa *laddr);
 
 /** Print every served route as "METHOD /path/template" lines. */

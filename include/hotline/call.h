@@ -17,6 +17,7 @@
 #define CALL_PARTY_MAX  128   /* a SIP user part or number */
 #define CALL_TRUNK_MAX  64    /* trunk id bytes incl. NUL */
 #define CALL_QUEUE_MAX  64    /* queue id bytes incl. NUL (QUEUE_ID_MAX) */
+#define CALL_FLOW_MAX   64    /* flow id bytes incl. NUL (FLOW_ID_MAX) */
 
 enum call_state { CALL_CREATED = 0, CALL_RINGING, CALL_ANSWERED, CALL_HELD,
 		  CALL_ENDED, CALL_STATE_COUNT };
@@ -82,6 +83,10 @@ struct call_record {
 	uint64_t wait_ms;                /* time in queue(s) until answered by
 					    an agent, abandoned or overflowed */
 	enum call_queue_result queue_result;
+	/* IVR: a call that ran a flow, and the caller as a known contact */
+	char flow_id[CALL_FLOW_MAX];     /* the flow it ran, or "" */
+	uint32_t flow_version;           /* its version; 0 exactly when no flow */
+	uint64_t contact_id;             /* the caller's contact, 0 = none */
 };
 
 /* Transitions. Each returns true when the record changed (the caller

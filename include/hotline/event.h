@@ -53,6 +53,13 @@
 #define EV_TASK_OVERFLOWED      "task.overflowed"
 #define EV_QUEUE_STATS          "queue.stats"
 #define EV_CALL_BRIDGED         "call.bridged"
+/* Flows (IVR), contacts, recordings */
+#define EV_FLOW_CREATED         "flow.created"
+#define EV_FLOW_UPDATED         "flow.updated"
+#define EV_FLOW_DELETED         "flow.deleted"
+#define EV_CONTACT_CREATED      "contact.created"
+#define EV_CONTACT_UPDATED      "contact.updated"
+#define EV_RECORDING_CREATED    "recording.created"
 
 /** Does topic match one subscription pattern? Patterns: exact
  *  ("queue:sales"), "*" (everything), or a prefix ending in '*'

@@ -57,6 +57,12 @@ int jdec_object(json_t **objp, const char *body, size_t len,
 		const struct jdec_field *fields, size_t fieldc, bool partial,
 		struct jdec_error *err);
 
+/** Load body as one JSON object without a field table (a document whose
+ *  fields another checker knows): the JSON syntax and top-level object
+ *  checks of jdec_object(), with the same errors. */
+int jdec_object_any(json_t **objp, const char *body, size_t len,
+		    struct jdec_error *err);
+
 /** Fill err (printf-style message) and return EPROTO: for handlers that
  *  find a value wrong after jdec_object() accepted its shape. */
 int jdec_fail(struct jdec_error *err, int status, const char *code,

@@ -3,8 +3,7 @@
  *
  * Order: an agent's extension; a DID (its target); for callers who are
  * agents (authenticated), an external number through the best trunk.
- * A DID may also lead to a queue. Flows (a later issue) become a further
- * DID target kind here.
+ * A DID may also lead to a queue or to a flow (IVR).
  */
 #ifndef HOTLINE_ROUTE_H
 #define HOTLINE_ROUTE_H
@@ -30,7 +29,8 @@ enum route_kind { ROUTE_AGENT = 0,   /* ring agent_id's phones */
 		  ROUTE_NOT_FOUND,   /* 404 */
 		  ROUTE_AUTH,        /* external number: the caller must
 					authenticate as an agent first */
-		  ROUTE_QUEUE };     /* answer, queue in queue_id (ACD) */
+		  ROUTE_QUEUE,       /* answer, queue in queue_id (ACD) */
+		  ROUTE_FLOW };      /* run flow flow_id (IVR) */
 
 struct route {
 	enum route_kind kind;
@@ -40,6 +40,7 @@ struct route {
 	struct trunk trunk;              /* ROUTE_TRUNK */
 	char number[TRUNK_NUMBER_MAX];   /* ROUTE_TRUNK: number for the trunk */
 	char queue_id[TRUNK_NUMBER_MAX]; /* ROUTE_QUEUE */
+	char flow_id[TRUNK_NUMBER_MAX];  /* ROUTE_FLOW */
 };
 
 /**

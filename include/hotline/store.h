@@ -17,6 +17,8 @@
 #include <hotline/agent.h>
 #include <hotline/queue.h>
 #include <hotline/call.h>
+#include <hotline/contact.h>
+#include <hotline/flow.h>
 #include <hotline/registration.h>
 #include <hotline/trunk.h>
 
@@ -48,6 +50,53 @@ typedef int (store_call_h)(const struct call_record *c, void *arg);
 typedef int (store_registration_h)(const struct registration *r, void *arg);
 typedef int (store_trunk_h)(const struct trunk *t, void *arg);
 typedef int (store_did_h)(const struct did *d, void *arg);
+
+#define STORE_RECORDING_ID_MAX  64    /* bytes incl. NUL */
+#define STORE_PATH_MAX          1024  /* a file path, bytes incl. NUL */
+
+/* One version of a flow (004). The flow's own fields (current_version,
+ * created_ms, updated_ms) come with every version. */
+struct store_flow {
+	char id[FLOW_ID_MAX];
+	char name[FLOW_NAME_MAX];     /* the name this version was saved with */
+	uint32_t version;             /* the version described */
+	uint32_t current_version;     /* the flow's: new calls run it */
+	uint64_t created_ms;          /* the flow's creation */
+	uint64_t updated_ms;          /* the flow's last save */
+	uint64_t version_ms;          /* when this version was saved */
+	char *doc;                    /* owned (mem), the JSON text as saved;
+					 NULL in list walks */
+};
+
+/* One executed flow step of a call; pointers borrowed (in a list walk,
+ * valid only during the callback) */
+struct store_trace {
+	const char *call_id;
+	uint32_t seq;                 /* 0, 1, 2 ... in the call */
+	const char *step_id;
+	const char *action;           /* flow_action_name() */
+	const char *input;            /* a JSON object, as text */
+	const char *result;           /* keyword: "ok", "timeout", ... */
+	const char *next;             /* next step id, "" = flow over */
+	uint64_t started_ms, ended_ms;
+};
+
+/* A recorded WAV file (voicemail) */
+struct store_recording {
+	uint64_t cursor;              /* assigned by the store; orders
+					 recordings by creation */
+	char id[STORE_RECORDING_ID_MAX];  /* topic "recording:<id>" */
+	char call_id[CALL_ID_MAX];    /* the call it was recorded in */
+	char path[STORE_PATH_MAX];    /* the file */
+	uint64_t duration_ms;
+	uint64_t bytes;               /* file size */
+	uint64_t created_ms;
+};
+
+typedef int (store_flow_h)(const struct store_flow *f, void *arg);
+typedef int (store_contact_h)(const struct contact *c, void *arg);
+typedef int (store_trace_h)(const struct store_trace *t, void *arg);
+typedef int (store_recording_h)(const struct store_recording *r, void *arg);
 
 /* Filters of store_call_list; zero/empty fields do not filter */
 struct store_call_filter {
@@ -168,5 +217,55 @@ int store_did_delete(struct store *st, const char *number);
 int store_did_get(struct store *st, const char *number, struct did *d);
 int store_did_list(struct store *st, const char *after_number, size_t limit,
 		   store_did_h *h, void *arg);
+
+/* Flows (004). create makes version 1 (EEXIST: id taken); update adds
+ * version current + 1 and makes it current (ENOENT: no such flow), its
+ * number in *version. doc is the JSON text as it is to be kept (not
+ * checked here). get: version 0 = the current one; f->doc is a new mem
+ * string the caller mem_deref()s (ENOENT: no such flow or version).
+ * list walks the flows by id (current versions, doc NULL); versions
+ * walks the versions of one flow newest first, with version < before
+ * (0 = from the newest), doc NULL (ENOENT: no such flow). delete takes
+ * the versions along; EBUSY while a DID targets the flow. */
+int store_flow_create(struct store *st, const char *id, const char *name,
+		      const char *doc, uint64_t now_ms, uint32_t *version);
+int store_flow_update(struct store *st, const char *id, const char *name,
+		      const char *doc, uint64_t now_ms, uint32_t *version);
+int store_flow_get(struct store *st, const char *id, uint32_t version,
+		   struct store_flow *f);
+int store_flow_list(struct store *st, const char *after_id, size_t limit,
+		    store_flow_h *h, void *arg);
+int store_flow_versions(struct store *st, const char *id, uint32_t before,
+			size_t limit, store_flow_h *h, void *arg);
+int store_flow_delete(struct store *st, const char *id);
+/** 0 when flow id exists, ENOENT when not, or a store error. */
+int store_flow_exists(struct store *st, const char *id);
+
+/* Contacts (004). create assigns c->id (EEXIST: phone taken); update
+ * replaces all but id and created_ms (ENOENT, EEXIST); find_phone looks
+ * a caller up by number (ENOENT: unknown); list walks by id > after_id. */
+int store_contact_create(struct store *st, struct contact *c);
+int store_contact_update(struct store *st, const struct contact *c);
+int store_contact_get(struct store *st, uint64_t id, struct contact *c);
+int store_contact_find_phone(struct store *st, const char *phone,
+			     struct contact *c);
+int store_contact_list(struct store *st, uint64_t after_id, size_t limit,
+		       store_contact_h *h, void *arg);
+
+/* Call traces (004): put adds one step (EEXIST: that seq of the call is
+ * taken); list walks a call's steps by seq (none for an unknown call). */
+int store_trace_put(struct store *st, const struct store_trace *t);
+int store_trace_list(struct store *st, const char *call_id,
+		     store_trace_h *h, void *arg);
+
+/* Recordings (004): put inserts (assigning r->cursor; EEXIST: id taken);
+ * list walks newest first with cursor < before (0 = from the newest),
+ * only those of call_id unless it is NULL or "". */
+int store_recording_put(struct store *st, struct store_recording *r);
+int store_recording_get(struct store *st, const char *id,
+			struct store_recording *r);
+int store_recording_list(struct store *st, const char *call_id,
+			 uint64_t before, size_t limit,
+			 store_recording_h *h, void *arg);
 
 #endif

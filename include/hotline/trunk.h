@@ -42,17 +42,17 @@ struct trunk {
 	uint64_t created_ms, updated_ms;
 };
 
-/* What an inbound call to a DID reaches. Flows come later (IVR issue)
- * through the same routing hook. */
+/* What an inbound call to a DID reaches: an agent's phone, a queue (the
+ * ACD answers), or a flow (the IVR answers and runs it) */
 enum did_target { DID_TARGET_EXTENSION = 0, DID_TARGET_QUEUE,
-		  DID_TARGET_COUNT };
+		  DID_TARGET_FLOW, DID_TARGET_COUNT };
 
 struct did {
 	char number[TRUNK_NUMBER_MAX];  /* as it arrives in the Request-URI
 					   user part: [0-9+*#]{1,63} */
 	char name[TRUNK_NAME_MAX];
 	enum did_target target_type;
-	char target[TRUNK_NUMBER_MAX];  /* the extension or the queue id */
+	char target[TRUNK_NUMBER_MAX];  /* the extension, queue id or flow id */
 	char trunk_id[TRUNK_ID_MAX];    /* expected trunk, "" = any; informative */
 	uint64_t created_ms, updated_ms;
 };

@@ -13,7 +13,8 @@
 static const struct rest_route *const tablev[] = {
 	rest_misc_routes, rest_agent_routes, rest_queue_routes,
 	rest_event_routes, rest_call_routes, rest_trunk_routes,
-	rest_did_routes, rest_acd_routes,
+	rest_did_routes, rest_acd_routes, rest_flow_routes,
+	rest_contact_routes, rest_recording_routes,
 };
 
 /* Match path against a template segment by segment; {x} segments are
@@ -196,6 +197,17 @@ void api_set_acd(struct api *api, struct acd *acd)
 {
 	if (api)
 		api->acd = acd;
+}
+
+/**
+ * Check the "timezone" of flow schedule steps against db when a flow is
+ * saved. db is borrowed and must outlive the api (or the next call);
+ * NULL: time zones are not checked (any name is accepted).
+ */
+void api_set_tzdb(struct api *api, struct tzdb *db)
+{
+	if (api)
+		api->tzdb = db;
 }
 
 int api_local(const struct api *api, struct sa *laddr)

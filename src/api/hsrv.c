@@ -78,6 +78,7 @@ static void conn_destructor(void *data)
 }
 
 #define LINGER_MS 2000
+#define TXQ_DEFAULT (512 * 1024)   /* libre 1.1.0 TCP send queue limit */
 
 static void linger_timeout(void *arg)
 {
@@ -166,6 +167,11 @@ void hconn_reply(struct hconn *c, uint16_t status, const char *extra,
 		err |= mbuf_write_mem(mb, (const uint8_t *)body, len);
 	if (!err) {
 		mb->pos = 0;
+		/* a large body (a recording) must fit libre's send queue
+		 * (512 KiB by default) behind what the kernel takes now */
+		if (mb->end > TXQ_DEFAULT / 2)
+			tcp_conn_txqsz_set(c->tc, tcp_conn_txqsz(c->tc) +
+					   mb->end + TXQ_DEFAULT);
 		err = tcp_send(c->tc, mb);
 	}
 	if (err) {

@@ -279,6 +279,36 @@ static int check_object(const json_t *obj, const struct jdec_field *fields,
 }
 
 
+/* jdec_object(), or with any only the top-level object is checked */
+static int decode(json_t **objp, const char *body, size_t len,
+		  const struct jdec_field *fields, size_t fieldc,
+		  bool partial, bool any, struct jdec_error *err)
+{
+	json_error_t jerr;
+	json_t *obj;
+	int e;
+
+	/* the default EOF check refuses trailing data; NUL in strings is
+	   refused unless JSON_ALLOW_NUL */
+	obj = json_loadb(body ? body : "", len,
+			 JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (!obj)
+		return load_error(&jerr, err);
+
+	if (any && !json_is_object(obj))
+		e = jdec_fail(err, 400, "invalid_body", "",
+			      "request body must be a JSON object");
+	else
+		e = any ? 0 : check_object(obj, fields, fieldc, partial, err);
+	if (e) {
+		json_decref(obj);
+		return e;
+	}
+
+	*objp = obj;
+	return 0;
+}
+
 /**
  * Decode a request body as one JSON object conforming to a field table.
  *
@@ -302,26 +332,22 @@ int jdec_object(json_t **objp, const char *body, size_t len,
 		const struct jdec_field *fields, size_t fieldc, bool partial,
 		struct jdec_error *err)
 {
-	json_error_t jerr;
-	json_t *obj;
-	int e;
-
 	if (!objp || !err || (!body && len) || (!fields && fieldc))
 		return EINVAL;
 
-	/* the default EOF check refuses trailing data; NUL in strings is
-	   refused unless JSON_ALLOW_NUL */
-	obj = json_loadb(body ? body : "", len,
-			 JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
-	if (!obj)
-		return load_error(&jerr, err);
+	return decode(objp, body, len, fields, fieldc, partial, false, err);
+}
 
-	e = check_object(obj, fields, fieldc, partial, err);
-	if (e) {
-		json_decref(obj);
-		return e;
-	}
+/**
+ * Decode a request body as one JSON object whose fields are left to the
+ * caller (400 invalid_json, 400 invalid_body as jdec_object()).
+ * @return 0 (*objp a new reference), EPROTO (*err filled), ENOMEM, EINVAL
+ */
+int jdec_object_any(json_t **objp, const char *body, size_t len,
+		    struct jdec_error *err)
+{
+	if (!objp || !err || (!body && len))
+		return EINVAL;
 
-	*objp = obj;
-	return 0;
+	return decode(objp, body, len, NULL, 0, false, true, err);
 }

@@ -9,6 +9,7 @@
 #include <hotline/bus.h>
 #include <hotline/event.h>
 #include <hotline/log.h>
+#include <hotline/queue.h>
 #include "hsrv.h"
 #include "rest.h"
 
@@ -148,11 +149,12 @@ void rest_reply_empty(struct rest_req *r, uint16_t status)
 	hconn_reply(r->c, status, NULL, NULL, NULL, 0);
 }
 
-/* The one error body: {"error":{"code","message"[,"field"]}}, with an
- * optional extra header line (WWW-Authenticate, Allow). */
-static void error_reply(struct rest_req *r, uint16_t status,
-			const char *extra, const char *code,
-			const char *field, const char *msg)
+/* The one error body: {"error":{"code","message"[,"field"][,"reason"]}},
+ * with an optional extra header line (WWW-Authenticate, Allow). */
+static void error_send(struct rest_req *r, uint16_t status,
+		       const char *extra, const char *code,
+		       const char *field, const char *reason,
+		       const char *msg)
 {
 	json_t *err, *body;
 	char *txt;
@@ -160,12 +162,30 @@ static void error_reply(struct rest_req *r, uint16_t status,
 	err = json_pack("{s:s,s:s}", "code", code, "message", msg);
 	if (err && field && *field)
 		json_object_set_new(err, "field", json_string(field));
+	if (err && reason && *reason)
+		json_object_set_new(err, "reason", json_string(reason));
 	body = json_pack("{s:o}", "error", err);
 	txt = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	hconn_reply(r->c, txt ? status : 500, extra, "application/json", txt,
 		    txt ? strlen(txt) : 0);
 	free(txt);
+}
+
+static void error_reply(struct rest_req *r, uint16_t status,
+			const char *extra, const char *code,
+			const char *field, const char *msg)
+{
+	error_send(r, status, extra, code, field, NULL, msg);
+}
+
+/** An error with a machine-readable reason beside its code (a flow
+ *  document's error: the field is a JSON Pointer into the document). */
+void rest_error_reason(struct rest_req *r, uint16_t status, const char *code,
+		       const char *field, const char *reason,
+		       const char *message)
+{
+	error_send(r, status, NULL, code, field, reason, message);
 }
 
 void rest_error(struct rest_req *r, uint16_t status, const char *code,
@@ -239,6 +259,32 @@ int rest_body(struct rest_req *r, const struct jdec_field *fields,
 		return EPROTO;
 	}
 	if (jdec_object(objp, r->body, r->len, fields, fieldc, partial, &e)) {
+		rest_error_jdec(r, &e);
+		return EPROTO;
+	}
+	return 0;
+}
+
+bool rest_flow_id_valid(const char *s)
+{
+	return queue_id_valid(s);   /* the same slug, the same size */
+}
+
+void rest_records_settle(struct rest_req *r)
+{
+	(void)bus_flush(r->api->bus);
+}
+
+int rest_body_any(struct rest_req *r, json_t **objp)
+{
+	struct jdec_error e;
+
+	if (!is_json(hreq_header_find(r->http, "Content-Type"))) {
+		rest_error(r, 415, "unsupported_media_type", NULL,
+			   "the body must be application/json");
+		return EPROTO;
+	}
+	if (jdec_object_any(objp, r->body, r->len, &e)) {
 		rest_error_jdec(r, &e);
 		return EPROTO;
 	}

@@ -31,6 +31,8 @@ struct api {
 	struct stream *stream;      /* owned */
 	struct api_telephony tel;   /* copied; hooks NULL while SIP is off */
 	struct acd *acd;            /* borrowed; NULL while the ACD is off */
+	struct tzdb *tzdb;          /* borrowed; NULL: time zones of flows
+				       are not checked */
 	uint8_t token_hash[32];
 };
 
@@ -63,6 +65,9 @@ extern const struct rest_route rest_call_routes[];
 extern const struct rest_route rest_trunk_routes[];
 extern const struct rest_route rest_did_routes[];
 extern const struct rest_route rest_acd_routes[];
+extern const struct rest_route rest_flow_routes[];
+extern const struct rest_route rest_contact_routes[];
+extern const struct rest_route rest_recording_routes[];
 
 /* Replies: each sends exactly one response. Bodies are stolen. */
 void rest_reply_json(struct rest_req *r, uint16_t status, json_t *body,
@@ -75,6 +80,12 @@ void rest_error(struct rest_req *r, uint16_t status, const char *code,
 /** 405 method_not_allowed with an Allow header listing allow. */
 void rest_error_allow(struct rest_req *r, const char *allow);
 void rest_error_jdec(struct rest_req *r, const struct jdec_error *e);
+/** 422 with a "reason" too: {"error":{"code","message","field","reason"}}
+ *  (a flow document's error: field is a JSON Pointer, reason the
+ *  flow_error_code_name). */
+void rest_error_reason(struct rest_req *r, uint16_t status, const char *code,
+		       const char *field, const char *reason,
+		       const char *message);
 /** Errors from the store: ENOENT 404, EEXIST 409 (conflict_code), else
  *  500 (logged). what names the object ("agent 7"). */
 void rest_error_store(struct rest_req *r, int err, const char *what,
@@ -85,6 +96,20 @@ void rest_error_store(struct rest_req *r, int err, const char *what,
  *  0, or EPROTO when the error reply was sent. */
 int rest_body(struct rest_req *r, const struct jdec_field *fields,
 	      size_t fieldc, bool partial, bool allow_empty, json_t **objp);
+
+/** rest_body() for a document checked by its own parser: 415 unless
+ *  JSON, 400 invalid_json / invalid_body unless one JSON object (no
+ *  duplicate keys). 0 with *objp, or EPROTO when the reply was sent. */
+int rest_body_any(struct rest_req *r, json_t **objp);
+
+/** Whether s is a flow id: the slug of queue ids,
+ *  [a-z0-9][a-z0-9_-]{0,62} */
+bool rest_flow_id_valid(const char *s);
+
+/** Call records (and what telephony writes with them: traces) are
+ *  written with the event flush of their loop turn: flush first, so that
+ *  a reader sees every change made so far. */
+void rest_records_settle(struct rest_req *r);
 
 /** Path parameter i as a positive integer id; 404 reply and ENOENT if
  *  it is not one. */

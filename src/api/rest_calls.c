@@ -1,5 +1,5 @@
-/** @file api/rest_calls.c  /api/v1/calls: call records, click-to-call and
- *  hangup through the telephony hooks */
+/** @file api/rest_calls.c  /api/v1/calls: call records, their flow
+ *  traces, click-to-call and hangup through the telephony hooks */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,13 +154,6 @@ static int page_before(struct rest_req *r, const char *cursor,
 	return 0;
 }
 
-/* Call records are written with the event flush of their loop turn:
- * flush first, so that a reader sees every change made so far */
-static void records_settle(struct rest_req *r)
-{
-	(void)bus_flush(r->api->bus);
-}
-
 static void calls_list(struct rest_req *r)
 {
 	struct store_call_filter f = {.state = -1, .direction = -1};
@@ -176,7 +169,7 @@ static void calls_list(struct rest_req *r)
 		json_decref(lc.pc.items);
 		return;
 	}
-	records_settle(r);
+	rest_records_settle(r);
 	err = store_call_list(r->api->st, &f, before, lc.pc.limit + 1,
 			      list_call, &lc);
 	rest_page_reply(r, &lc.pc, err, "calls");
@@ -189,7 +182,7 @@ static void calls_get(struct rest_req *r)
 
 	if (param_call_id(r))
 		return;
-	records_settle(r);
+	rest_records_settle(r);
 	err = store_call_get(r->api->st, r->paramv[0], &c);
 	if (err) {
 		rest_error_store(r, err, "call", "conflict");
@@ -245,7 +238,7 @@ static void reply_created(struct rest_req *r, const char *id)
 	char loc[64];
 	int err;
 
-	records_settle(r);
+	rest_records_settle(r);
 	err = store_call_get(r->api->st, id, &c);
 	if (err) {
 		log_error("api: call %s: not readable after originate (%m)\n",
@@ -313,7 +306,7 @@ static void calls_hangup(struct rest_req *r)
 		rest_error(r, 500, "internal", NULL, "hangup failed");
 		return;
 	}
-	records_settle(r);
+	rest_records_settle(r);
 	if (store_call_get(r->api->st, r->paramv[0], &c))
 		rest_error(r, 404, "not_found", NULL, "call not found");
 	else
@@ -321,10 +314,73 @@ static void calls_hangup(struct rest_req *r)
 			   "call %s has ended", c.id);
 }
 
+/* The input a step saw: the JSON object it was stored as; text that is
+ * not one (cut short, say) is kept under "raw" */
+static json_t *trace_input(const char *text)
+{
+	json_t *o = json_loads(text, 0, NULL);
+
+	if (json_is_object(o))
+		return o;
+	json_decref(o);
+	o = json_string(text);
+	return o ? json_pack("{s:o}", "raw", o) : json_object();
+}
+
+static int trace_step(const struct store_trace *t, void *arg)
+{
+	json_t *step;
+
+	step = json_pack("{s:I,s:s,s:s,s:o,s:s,s:o,s:o,s:o,s:I}",
+			 "seq", (json_int_t)t->seq, "step", t->step_id,
+			 "action", t->action, "input", trace_input(t->input),
+			 "result", t->result,
+			 "next", t->next[0] ? json_string(t->next) :
+					      json_null(),
+			 "started_at", rest_time_json(t->started_ms),
+			 "ended_at", rest_time_json(t->ended_ms),
+			 "duration_ms", (json_int_t)(t->ended_ms >
+				t->started_ms ? t->ended_ms - t->started_ms :
+				0));
+	return json_array_append_new(arg, step) ? ENOMEM : 0;
+}
+
+/* GET /api/v1/calls/{id}/trace: the steps its flow ran, in order ([]
+ * for a call that ran none) */
+static void calls_trace(struct rest_req *r)
+{
+	struct call_record c;
+	json_t *steps;
+	int err;
+
+	if (param_call_id(r))
+		return;
+	rest_records_settle(r);
+	err = store_call_get(r->api->st, r->paramv[0], &c);
+	if (err) {
+		rest_error_store(r, err, "call", "conflict");
+		return;
+	}
+	steps = json_array();
+	err = store_trace_list(r->api->st, c.id, trace_step, steps);
+	if (err) {
+		json_decref(steps);
+		rest_error_store(r, err, "trace", "conflict");
+		return;
+	}
+	rest_reply_json(r, 200, json_pack("{s:s,s:o,s:o,s:o}", "call_id",
+			c.id, "flow_id", c.flow_id[0] ?
+			json_string(c.flow_id) : json_null(),
+			"flow_version", c.flow_version ?
+			json_integer(c.flow_version) : json_null(),
+			"steps", steps), NULL);
+}
+
 const struct rest_route rest_call_routes[] = {
 	{"GET",  "/api/v1/calls", calls_list, false},
 	{"POST", "/api/v1/calls", calls_create, false},
 	{"GET",  "/api/v1/calls/{id}", calls_get, false},
 	{"POST", "/api/v1/calls/{id}/hangup", calls_hangup, false},
+	{"GET",  "/api/v1/calls/{id}/trace", calls_trace, false},
 	{NULL, NULL, NULL, false}
 };

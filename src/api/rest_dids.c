@@ -64,8 +64,9 @@ static void publish_did(struct rest_req *r, const char *type,
 	rest_publish(r, type, topicv, 1, at_ms, data);
 }
 
-/* The target as its type wants it: an extension, or a queue id (whether
- * that queue exists is check_queue()'s business). 0 or EPROTO (*e set). */
+/* The target as its type wants it: an extension, a queue id or a flow
+ * id (whether that queue or flow exists is check_exists()'s business).
+ * 0 or EPROTO (*e set). */
 static int check_target(const struct did *d, struct jdec_error *e)
 {
 	if (d->target_type == DID_TARGET_QUEUE) {
@@ -73,6 +74,12 @@ static int check_target(const struct did *d, struct jdec_error *e)
 			return 0;
 		return jdec_fail(e, 422, "unknown_queue", "target",
 				 "no queue \"%s\"", d->target);
+	}
+	if (d->target_type == DID_TARGET_FLOW) {
+		if (rest_flow_id_valid(d->target))
+			return 0;
+		return jdec_fail(e, 422, "unknown_flow", "target",
+				 "no flow \"%s\"", d->target);
 	}
 	if (agent_extension_valid(d->target))
 		return 0;
@@ -95,7 +102,8 @@ static int decode_did(json_t *obj, struct did *d, struct jdec_error *e)
 
 	if (tt && did_target_parse(tt, &nd.target_type))
 		return jdec_fail(e, 422, "invalid_value", "target_type",
-				 "target_type must be extension or queue");
+				 "target_type must be extension, queue or "
+				 "flow");
 	if (tgt)
 		str_ncpy(nd.target, tgt, sizeof(nd.target));
 	if (check_target(&nd, e))
@@ -132,22 +140,28 @@ static int check_trunk(struct rest_req *r, const struct did *d)
 	return err ? EPROTO : 0;
 }
 
-/* A queue target must exist when the DID is written; 0, or EPROTO after
- * the reply. (Deleting the queue later leaves the DID: calls to it are
- * then refused until it is pointed elsewhere.) */
-static int check_queue(struct rest_req *r, const struct did *d)
+/* A queue or flow target must exist when the DID is written; 0, or
+ * EPROTO after the reply. (Deleting the queue later leaves the DID:
+ * calls to it are then refused until it is pointed elsewhere. A flow
+ * cannot be deleted while a DID leads to it.) */
+static int check_exists(struct rest_req *r, const struct did *d)
 {
+	bool flow = d->target_type == DID_TARGET_FLOW;
 	struct queue q;
 	int err;
 
-	if (d->target_type != DID_TARGET_QUEUE)
+	if (d->target_type == DID_TARGET_QUEUE)
+		err = store_queue_get(r->api->st, d->target, &q);
+	else if (flow)
+		err = store_flow_exists(r->api->st, d->target);
+	else
 		return 0;
-	err = store_queue_get(r->api->st, d->target, &q);
 	if (err == ENOENT)
-		rest_error(r, 422, "unknown_queue", "target",
-			   "no queue \"%s\"", d->target);
+		rest_error(r, 422, flow ? "unknown_flow" : "unknown_queue",
+			   "target", "no %s \"%s\"", flow ? "flow" : "queue",
+			   d->target);
 	else if (err)
-		rest_error_store(r, err, "queue", "conflict");
+		rest_error_store(r, err, flow ? "flow" : "queue", "conflict");
 	return err ? EPROTO : 0;
 }
 
@@ -163,7 +177,7 @@ static int take_body(struct rest_req *r, json_t *obj, struct did *d)
 		rest_error_jdec(r, &e);
 		return EPROTO;
 	}
-	return check_trunk(r, d) || check_queue(r, d) ? EPROTO : 0;
+	return check_trunk(r, d) || check_exists(r, d) ? EPROTO : 0;
 }
 
 static void dids_create(struct rest_req *r)

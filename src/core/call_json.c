@@ -39,9 +39,10 @@ static json_t *wait_json(const struct call_record *c, uint64_t now_ms)
  * id, direction, state, from, to, did, trunk_id, agent_id, created_at,
  * ringing_at, answered_at, ended_at, ring_duration_ms, talk_duration_ms,
  * hangup_cause, hangup_by, sip_status, held, and for the ACD queue_id,
- * queued_at, wait_ms, queue_result. Empty strings, zero ids, zero times,
- * "none" causes and results are null (wait_ms is null when the call was
- * never queued). Durations of a phase still running count up to now_ms.
+ * queued_at, wait_ms, queue_result, and for flows flow_id, flow_version,
+ * contact_id. Empty strings, zero ids and versions, zero times, "none"
+ * causes and results are null (wait_ms is null when the call was never
+ * queued). Durations of a phase still running count up to now_ms.
  *
  * @return A new reference, NULL on ENOMEM (or a string that is not UTF-8:
  *         the B2BUA keeps party names as it parsed them from SIP).
@@ -50,7 +51,7 @@ json_t *call_json(const struct call_record *c, uint64_t now_ms)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,"
 			 "s:o,s:o,s:o,s:o,s:I,s:I,s:o,s:o,s:o,s:b,"
-			 "s:o,s:o,s:o,s:o}",
+			 "s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		"id", c->id,
 		"direction", call_direction_name(c->direction),
 		"state", call_state_name(c->state),
@@ -74,5 +75,10 @@ json_t *call_json(const struct call_record *c, uint64_t now_ms)
 		"queued_at", time_or_null(c->queued_ms),
 		"wait_ms", wait_json(c, now_ms),
 		"queue_result", str_or_null(call_queue_result_name(
-						c->queue_result)));
+						c->queue_result)),
+		"flow_id", str_or_null(c->flow_id),
+		"flow_version", c->flow_version ?
+			json_integer(c->flow_version) : json_null(),
+		"contact_id", c->contact_id ?
+			json_integer((json_int_t)c->contact_id) : json_null());
 }

@@ -78,6 +78,12 @@ int route_call(const struct route_lookup *lk, const char *dest,
 			r->direction = CALL_INBOUND;
 			return 0;
 		}
+		if (d.target_type == DID_TARGET_FLOW) {
+			str_ncpy(r->flow_id, d.target, sizeof(r->flow_id));
+			r->kind = ROUTE_FLOW;
+			r->direction = CALL_INBOUND;
+			return 0;
+		}
 		err = route_agent(lk, d.target, r);
 		if (!err) {
 			r->kind = ROUTE_AGENT;

@@ -13,7 +13,8 @@
 #define NUMBER_CHARS DIGIT "+*#"
 
 static const char *transport_names[] = { "udp", "tcp" };
-static const char *target_names[DID_TARGET_COUNT] = { "extension", "queue" };
+static const char *target_names[DID_TARGET_COUNT] = { "extension", "queue",
+							"flow" };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,7 +21,7 @@
 #define CALL_COLS "cursor, id, direction, state, from_party, to_party, " \
 	"did, trunk_id, agent_id, cause, hangup_by, sip_status, " \
 	"created_at, ringing_at, answered_at, ended_at, held_at, queue_id, " \
-	"queued_at, wait_ms, queue_result"
+	"queued_at, wait_ms, queue_result, flow_id, flow_version, contact_id"
 #define REG_COLS "agent_id, contact, call_id, cseq, source, transport, " \
 	"user_agent, expires_at, updated_at"
 #define TRUNK_COLS "id, name, host, transport, username, password, " \
@@ -29,6 +29,15 @@
 	"enabled, created_at, updated_at"
 #define DID_COLS "number, name, target_type, target, trunk_id, " \
 	"created_at, updated_at"
+/* a version joined with its flow; FLOW_FROM binds $1 flow id */
+#define FLOW_COLS "f.id, v.name, v.version, f.current_version, " \
+	"f.created_at, f.updated_at, v.created_at"
+#define FLOW_FROM " FROM flows f JOIN flow_versions v ON v.flow_id = f.id"
+#define CONTACT_COLS "id, name, phone, email, crm_id, created_at, updated_at"
+#define TRACE_COLS "call_id, seq, step_id, action, input, result, next, " \
+	"started_at, ended_at"
+#define RECORDING_COLS "cursor, id, call_id, path, duration_ms, bytes, " \
+	"created_at"
 
 /* The call list: $1 before cursor, $2 state, $3 direction, $4 agent id,
  * $5 did, $6 trunk id, $7 queue id ("" / 0 = any), $8..$9 created_at
@@ -175,16 +184,19 @@ static const char *const sqlv[SQL_COUNT] = {
 		"INSERT INTO calls (id, direction, state, from_party, "
 		"to_party, did, trunk_id, agent_id, cause, hangup_by, "
 		"sip_status, created_at, ringing_at, answered_at, ended_at, "
-		"held_at, queue_id, queued_at, wait_ms, queue_result) "
+		"held_at, queue_id, queued_at, wait_ms, queue_result, flow_id, "
+		"flow_version, contact_id) "
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-		"$13, $14, $15, $16, $17, $18, $19, $20) RETURNING cursor",
+		"$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) "
+		"RETURNING cursor",
 	[SQL_CALL_UPDATE] =
 		"UPDATE calls SET direction = $1, state = $2, from_party = $3, "
 		"to_party = $4, did = $5, trunk_id = $6, agent_id = $7, "
 		"cause = $8, hangup_by = $9, sip_status = $10, "
 		"ringing_at = $11, answered_at = $12, ended_at = $13, "
 		"held_at = $14, queue_id = $15, queued_at = $16, "
-		"wait_ms = $17, queue_result = $18 WHERE id = $19 "
+		"wait_ms = $17, queue_result = $18, flow_id = $19, "
+		"flow_version = $20, contact_id = $21 WHERE id = $22 "
 		"RETURNING cursor",
 	[SQL_CALL_GET] = "SELECT " CALL_COLS " FROM calls WHERE id = $1",
 	[SQL_CALL_LIST] = CALL_LIST(CALL_STATE_ANY, CALL_AGENT_ANY,
@@ -243,6 +255,67 @@ static const char *const sqlv[SQL_COUNT] = {
 	[SQL_DID_LIST] =
 		"SELECT " DID_COLS " FROM dids WHERE number > $1 "
 		"ORDER BY number LIMIT $2",
+
+	[SQL_FLOW_INSERT] =
+		"INSERT INTO flows (id, name, current_version, created_at, "
+		"updated_at) VALUES ($1, $2, 1, $3, $3)",
+	[SQL_FLOW_BUMP] =
+		"UPDATE flows SET current_version = current_version + 1, "
+		"name = $1, updated_at = $2 WHERE id = $3 "
+		"RETURNING current_version",
+	[SQL_FLOW_VERSION_INSERT] =
+		"INSERT INTO flow_versions (flow_id, version, name, doc, "
+		"created_at) VALUES ($1, $2, $3, $4, $5)",
+	/* version 0 = the current one */
+	[SQL_FLOW_GET] =
+		"SELECT " FLOW_COLS ", v.doc" FLOW_FROM " WHERE f.id = $1 AND "
+		"v.version = CASE WHEN $2 = 0 THEN f.current_version "
+		"ELSE $2 END",
+	[SQL_FLOW_LIST] =
+		"SELECT " FLOW_COLS FLOW_FROM " AND "
+		"v.version = f.current_version WHERE f.id > $1 "
+		"ORDER BY f.id LIMIT $2",
+	[SQL_FLOW_VERSION_LIST] =
+		"SELECT " FLOW_COLS FLOW_FROM " WHERE f.id = $1 AND "
+		"v.version < $2 ORDER BY v.version DESC LIMIT $3",
+	[SQL_FLOW_EXISTS] = "SELECT 1 FROM flows WHERE id = $1",
+	[SQL_FLOW_IN_USE] =
+		"SELECT 1 FROM dids WHERE target_type = 'flow' AND "
+		"target = $1 LIMIT 1",
+	[SQL_FLOW_DELETE] = "DELETE FROM flows WHERE id = $1",
+
+	[SQL_CONTACT_INSERT] =
+		"INSERT INTO contacts (name, phone, email, crm_id, created_at, "
+		"updated_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+	[SQL_CONTACT_UPDATE] =
+		"UPDATE contacts SET name = $1, phone = $2, email = $3, "
+		"crm_id = $4, updated_at = $5 WHERE id = $6",
+	[SQL_CONTACT_GET] =
+		"SELECT " CONTACT_COLS " FROM contacts WHERE id = $1",
+	[SQL_CONTACT_GET_PHONE] =
+		"SELECT " CONTACT_COLS " FROM contacts WHERE phone = $1",
+	[SQL_CONTACT_LIST] =
+		"SELECT " CONTACT_COLS " FROM contacts WHERE id > $1 "
+		"ORDER BY id LIMIT $2",
+
+	[SQL_TRACE_INSERT] =
+		"INSERT INTO call_trace (" TRACE_COLS ") "
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+	[SQL_TRACE_LIST] =
+		"SELECT " TRACE_COLS " FROM call_trace WHERE call_id = $1 "
+		"ORDER BY seq",
+
+	[SQL_RECORDING_INSERT] =
+		"INSERT INTO recordings (id, call_id, path, duration_ms, bytes, "
+		"created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING cursor",
+	[SQL_RECORDING_GET] =
+		"SELECT " RECORDING_COLS " FROM recordings WHERE id = $1",
+	[SQL_RECORDING_LIST] =
+		"SELECT " RECORDING_COLS " FROM recordings WHERE cursor < $1 "
+		"ORDER BY cursor DESC LIMIT $2",
+	[SQL_RECORDING_LIST_CALL] =
+		"SELECT " RECORDING_COLS " FROM recordings WHERE cursor < $1 "
+		"AND call_id = $2 ORDER BY cursor DESC LIMIT $3",
 };
 
 
@@ -784,4 +857,21 @@ const struct store_ops store_sqlite_ops = {
 	.did_delete        = sqlite_did_delete,
 	.did_get           = sqlite_did_get,
 	.did_list          = sqlite_did_list,
+	.flow_create       = sqlite_flow_create,
+	.flow_update       = sqlite_flow_update,
+	.flow_get          = sqlite_flow_get,
+	.flow_list         = sqlite_flow_list,
+	.flow_versions     = sqlite_flow_versions,
+	.flow_delete       = sqlite_flow_delete,
+	.flow_exists       = sqlite_flow_exists,
+	.contact_create    = sqlite_contact_create,
+	.contact_update    = sqlite_contact_update,
+	.contact_get       = sqlite_contact_get,
+	.contact_find_phone = sqlite_contact_find_phone,
+	.contact_list      = sqlite_contact_list,
+	.trace_put         = sqlite_trace_put,
+	.trace_list        = sqlite_trace_list,
+	.recording_put     = sqlite_recording_put,
+	.recording_get     = sqlite_recording_get,
+	.recording_list    = sqlite_recording_list,
 };

@@ -35,6 +35,14 @@ enum sqlite_sql {
 	SQL_TRUNK_LIST,
 	SQL_DID_INSERT, SQL_DID_UPDATE, SQL_DID_DELETE, SQL_DID_GET,
 	SQL_DID_LIST,
+	SQL_FLOW_INSERT, SQL_FLOW_BUMP, SQL_FLOW_VERSION_INSERT,
+	SQL_FLOW_GET, SQL_FLOW_LIST, SQL_FLOW_VERSION_LIST, SQL_FLOW_EXISTS,
+	SQL_FLOW_IN_USE, SQL_FLOW_DELETE,
+	SQL_CONTACT_INSERT, SQL_CONTACT_UPDATE, SQL_CONTACT_GET,
+	SQL_CONTACT_GET_PHONE, SQL_CONTACT_LIST,
+	SQL_TRACE_INSERT, SQL_TRACE_LIST,
+	SQL_RECORDING_INSERT, SQL_RECORDING_GET, SQL_RECORDING_LIST,
+	SQL_RECORDING_LIST_CALL,
 	SQL_COUNT
 };
 
@@ -158,5 +166,37 @@ int  sqlite_did_delete(struct store *st, const char *number);
 int  sqlite_did_get(struct store *st, const char *number, struct did *d);
 int  sqlite_did_list(struct store *st, const char *after_number,
 		     size_t limit, store_did_h *h, void *arg);
+
+int  sqlite_flow_create(struct store *st, const char *id, const char *name,
+			const char *doc, uint64_t now_ms, uint32_t *version);
+int  sqlite_flow_update(struct store *st, const char *id, const char *name,
+			const char *doc, uint64_t now_ms, uint32_t *version);
+int  sqlite_flow_get(struct store *st, const char *id, uint32_t version,
+		     struct store_flow *f);
+int  sqlite_flow_list(struct store *st, const char *after_id, size_t limit,
+		      store_flow_h *h, void *arg);
+int  sqlite_flow_versions(struct store *st, const char *id, uint32_t before,
+			  size_t limit, store_flow_h *h, void *arg);
+int  sqlite_flow_delete(struct store *st, const char *id);
+int  sqlite_flow_exists(struct store *st, const char *id);
+
+int  sqlite_contact_create(struct store *st, struct contact *c);
+int  sqlite_contact_update(struct store *st, const struct contact *c);
+int  sqlite_contact_get(struct store *st, uint64_t id, struct contact *c);
+int  sqlite_contact_find_phone(struct store *st, const char *phone,
+			       struct contact *c);
+int  sqlite_contact_list(struct store *st, uint64_t after_id, size_t limit,
+			 store_contact_h *h, void *arg);
+
+int  sqlite_trace_put(struct store *st, const struct store_trace *t);
+int  sqlite_trace_list(struct store *st, const char *call_id,
+		       store_trace_h *h, void *arg);
+
+int  sqlite_recording_put(struct store *st, struct store_recording *r);
+int  sqlite_recording_get(struct store *st, const char *id,
+			  struct store_recording *r);
+int  sqlite_recording_list(struct store *st, const char *call_id,
+			   uint64_t before, size_t limit,
+			   store_recording_h *h, void *arg);
 
 #endif

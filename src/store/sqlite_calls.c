@@ -9,7 +9,7 @@
 enum { C_CURSOR = 0, C_ID, C_DIRECTION, C_STATE, C_FROM, C_TO, C_DID,
        C_TRUNK, C_AGENT, C_CAUSE, C_HANGUP_BY, C_SIP_STATUS, C_CREATED,
        C_RINGING, C_ANSWERED, C_ENDED, C_HELD, C_QUEUE, C_QUEUED, C_WAIT,
-       C_QUEUE_RESULT };
+       C_QUEUE_RESULT, C_FLOW, C_FLOW_VERSION, C_CONTACT };
 
 /* Parameters of the SQL_CALL_LIST* statements */
 enum { L_BEFORE = 1, L_STATE, L_DIRECTION, L_AGENT, L_DID, L_TRUNK,
@@ -28,9 +28,16 @@ static bool queue_part_valid(const struct call_record *c)
 		(c->queue_result == CALL_QUEUE_NONE || c->queued_ms);
 }
 
+/* The flow part (004): a flow id exactly when a version is set */
+static bool flow_part_valid(const struct call_record *c)
+{
+	return sqlite_str_ok(c->flow_id, sizeof(c->flow_id)) &&
+		(c->flow_version == 0) == (c->flow_id[0] == '\0');
+}
+
 /* What the schema needs: terminated strings, a non-empty id, enums in
- * range, a cause exactly when the call has ended, and the queue part
- * above. Formats (hex id, numbers) are the caller's business. */
+ * range, a cause exactly when the call has ended, and the queue and flow
+ * parts above. Formats (hex id, numbers) are the caller's business. */
 static bool call_valid(const struct call_record *c)
 {
 	return sqlite_str_ok(c->id, sizeof(c->id)) && c->id[0] &&
@@ -43,7 +50,7 @@ static bool call_valid(const struct call_record *c)
 		(unsigned)c->cause < CALL_CAUSE_COUNT &&
 		(unsigned)c->hangup_by < CALL_PARTY_COUNT &&
 		(c->state == CALL_ENDED) == (c->cause != CALL_CAUSE_NONE) &&
-		queue_part_valid(c);
+		queue_part_valid(c) && flow_part_valid(c);
 }
 
 static bool filter_valid(const struct store_call_filter *f)
@@ -78,8 +85,9 @@ static void bind_fields(sqlite3_stmt *s, int first,
 	sqlite_bind_u64(s, first + 9, c->sip_status, rc);
 }
 
-/* $first..$first+7: ringing, answered, ended, held, then the queue
- * part: queue id, queued at, wait, result */
+/* $first..$first+10: ringing, answered, ended, held, then the queue
+ * part: queue id, queued at, wait, result, then the flow part: flow id,
+ * version, contact (0 is stored as NULL) */
 static void bind_times(sqlite3_stmt *s, int first,
 		       const struct call_record *c, int *rc)
 {
@@ -92,6 +100,12 @@ static void bind_times(sqlite3_stmt *s, int first,
 	sqlite_bind_u64(s, first + 6, c->wait_ms, rc);
 	sqlite_bind_text(s, first + 7, call_queue_result_name(c->queue_result),
 			 rc);
+	sqlite_bind_text(s, first + 8, c->flow_id, rc);
+	sqlite_bind_u64(s, first + 9, c->flow_version, rc);
+	if (c->contact_id)
+		sqlite_bind_u64(s, first + 10, c->contact_id, rc);
+	else if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_null(s, first + 10);
 }
 
 static bool enums_read(sqlite3_stmt *s, struct call_record *c)
@@ -120,6 +134,7 @@ static int call_read(struct sqlite_store *ss, sqlite3_stmt *s,
 	    !sqlite_col_str(s, C_DID, c->did, sizeof(c->did)) ||
 	    !sqlite_col_str(s, C_TRUNK, c->trunk_id, sizeof(c->trunk_id)) ||
 	    !sqlite_col_str(s, C_QUEUE, c->queue_id, sizeof(c->queue_id)) ||
+	    !sqlite_col_str(s, C_FLOW, c->flow_id, sizeof(c->flow_id)) ||
 	    !enums_read(s, c))
 		return sqlite_corrupt(ss, "call", c->cursor);
 
@@ -132,6 +147,8 @@ static int call_read(struct sqlite_store *ss, sqlite3_stmt *s,
 	c->held_ms     = sqlite_col_u64(s, C_HELD);
 	c->queued_ms   = sqlite_col_u64(s, C_QUEUED);
 	c->wait_ms     = sqlite_col_u64(s, C_WAIT);
+	c->flow_version = (uint32_t)sqlite_col_u64(s, C_FLOW_VERSION);
+	c->contact_id  = sqlite_col_u64(s, C_CONTACT);  /* NULL reads 0 */
 	return 0;
 }
 
@@ -152,7 +169,7 @@ static int call_update(struct sqlite_store *ss, const struct call_record *c,
 
 	bind_fields(s, 1, c, &rc);
 	bind_times(s, 11, c, &rc);
-	sqlite_bind_text(s, 19, c->id, &rc);
+	sqlite_bind_text(s, 22, c->id, &rc);
 	err = sqlite_step(ss, s, rc, &row, "call put");
 	*cursor = (!err && row) ? sqlite_col_u64(s, 0) : 0;
 
@@ -190,7 +207,8 @@ static int call_insert(struct sqlite_store *ss, const struct call_record *c,
  * record's cursor (assigned at insert, increasing, never reused).
  * EINVAL: empty or unterminated strings, enums out of range, a cause
  * on an active call / none on an ended one, a queue_id without
- * queued_ms or the reverse, or a queue_result on a call never queued.
+ * queued_ms or the reverse, a queue_result on a call never queued, or a
+ * flow_id without flow_version or the reverse.
  *
  * Update-then-insert, like sqlite_member_put(): one connection on one
  * thread, so nothing slips in between.

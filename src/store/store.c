@@ -300,3 +300,104 @@ int store_did_list(struct store *st, const char *after_number, size_t limit,
 	return st ? st->ops->did_list(st, after_number, limit, h, arg) :
 		EINVAL;
 }
+
+int store_flow_create(struct store *st, const char *id, const char *name,
+		      const char *doc, uint64_t now_ms, uint32_t *version)
+{
+	return st ? st->ops->flow_create(st, id, name, doc, now_ms, version) :
+		EINVAL;
+}
+
+int store_flow_update(struct store *st, const char *id, const char *name,
+		      const char *doc, uint64_t now_ms, uint32_t *version)
+{
+	return st ? st->ops->flow_update(st, id, name, doc, now_ms, version) :
+		EINVAL;
+}
+
+int store_flow_get(struct store *st, const char *id, uint32_t version,
+		   struct store_flow *f)
+{
+	return st ? st->ops->flow_get(st, id, version, f) : EINVAL;
+}
+
+int store_flow_list(struct store *st, const char *after_id, size_t limit,
+		    store_flow_h *h, void *arg)
+{
+	return st ? st->ops->flow_list(st, after_id, limit, h, arg) : EINVAL;
+}
+
+int store_flow_versions(struct store *st, const char *id, uint32_t before,
+			size_t limit, store_flow_h *h, void *arg)
+{
+	return st ? st->ops->flow_versions(st, id, before, limit, h, arg) :
+		EINVAL;
+}
+
+int store_flow_delete(struct store *st, const char *id)
+{
+	return st ? st->ops->flow_delete(st, id) : EINVAL;
+}
+
+int store_flow_exists(struct store *st, const char *id)
+{
+	return st ? st->ops->flow_exists(st, id) : EINVAL;
+}
+
+int store_contact_create(struct store *st, struct contact *c)
+{
+	return st ? st->ops->contact_create(st, c) : EINVAL;
+}
+
+int store_contact_update(struct store *st, const struct contact *c)
+{
+	return st ? st->ops->contact_update(st, c) : EINVAL;
+}
+
+int store_contact_get(struct store *st, uint64_t id, struct contact *c)
+{
+	return st ? st->ops->contact_get(st, id, c) : EINVAL;
+}
+
+int store_contact_find_phone(struct store *st, const char *phone,
+			     struct contact *c)
+{
+	return st ? st->ops->contact_find_phone(st, phone, c) : EINVAL;
+}
+
+int store_contact_list(struct store *st, uint64_t after_id, size_t limit,
+		       store_contact_h *h, void *arg)
+{
+	return st ? st->ops->contact_list(st, after_id, limit, h, arg) :
+		EINVAL;
+}
+
+int store_trace_put(struct store *st, const struct store_trace *t)
+{
+	return st ? st->ops->trace_put(st, t) : EINVAL;
+}
+
+int store_trace_list(struct store *st, const char *call_id,
+		     store_trace_h *h, void *arg)
+{
+	return st ? st->ops->trace_list(st, call_id, h, arg) : EINVAL;
+}
+
+int store_recording_put(struct store *st, struct store_recording *r)
+{
+	return st ? st->ops->recording_put(st, r) : EINVAL;
+}
+
+int store_recording_get(struct store *st, const char *id,
+			struct store_recording *r)
+{
+	return st ? st->ops->recording_get(st, id, r) : EINVAL;
+}
+
+int store_recording_list(struct store *st, const char *call_id,
+			 uint64_t before, size_t limit,
+			 store_recording_h *h, void *arg)
+{
+	return st ? st->ops->recording_list(st, call_id, before, limit, h,
+					    arg) : EINVAL;
+}

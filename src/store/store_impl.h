@@ -97,6 +97,41 @@ struct store_ops {
 	int  (*did_get)(struct store *st, const char *number, struct did *d);
 	int  (*did_list)(struct store *st, const char *after_number,
 			 size_t limit, store_did_h *h, void *arg);
+
+	int  (*flow_create)(struct store *st, const char *id,
+			    const char *name, const char *doc,
+			    uint64_t now_ms, uint32_t *version);
+	int  (*flow_update)(struct store *st, const char *id,
+			    const char *name, const char *doc,
+			    uint64_t now_ms, uint32_t *version);
+	int  (*flow_get)(struct store *st, const char *id, uint32_t version,
+			 struct store_flow *f);
+	int  (*flow_list)(struct store *st, const char *after_id,
+			  size_t limit, store_flow_h *h, void *arg);
+	int  (*flow_versions)(struct store *st, const char *id,
+			      uint32_t before, size_t limit,
+			      store_flow_h *h, void *arg);
+	int  (*flow_delete)(struct store *st, const char *id);
+	int  (*flow_exists)(struct store *st, const char *id);
+
+	int  (*contact_create)(struct store *st, struct contact *c);
+	int  (*contact_update)(struct store *st, const struct contact *c);
+	int  (*contact_get)(struct store *st, uint64_t id, struct contact *c);
+	int  (*contact_find_phone)(struct store *st, const char *phone,
+				   struct contact *c);
+	int  (*contact_list)(struct store *st, uint64_t after_id,
+			     size_t limit, store_contact_h *h, void *arg);
+
+	int  (*trace_put)(struct store *st, const struct store_trace *t);
+	int  (*trace_list)(struct store *st, const char *call_id,
+			   store_trace_h *h, void *arg);
+
+	int  (*recording_put)(struct store *st, struct store_recording *r);
+	int  (*recording_get)(struct store *st, const char *id,
+			      struct store_recording *r);
+	int  (*recording_list)(struct store *st, const char *call_id,
+			       uint64_t before, size_t limit,
+			       store_recording_h *h, void *arg);
 };
 
 /* The head of every backend's handle: its first member, so the backend

@@ -188,7 +188,7 @@ test('DIDs lead to a queue: it must exist', async () => {
 	assertError(await api.post('/api/v1/dids', { number: '+4930557', name: 'X', target_type: 'queue',
 		target: 'Bad.Id' }), 422, 'unknown_queue', 'target');
 	assertError(await api.post('/api/v1/dids', { number: '+4930557', name: 'X', target_type: 'flow',
-		target: 'support' }), 422, 'invalid_value', 'target_type');
+		target: 'support' }), 422, 'unknown_flow', 'target');
 	assertError(await api.post('/api/v1/dids', { number: '+4930557', name: 'X', target: long }), 422,
 		'invalid_value', 'target');   // an extension is at most 31 bytes
 	assertError(await api.post('/api/v1/dids', { number: '+4930557', name: 'X', target_type: 'queue',

@@ -156,6 +156,7 @@ test('call records: representation, newest first, paginated', { skip: sqlite3 ? 
 		ring_duration_ms: 9000, talk_duration_ms: 90000, hangup_cause: 'normal_clearing',
 		hangup_by: 'caller', sip_status: null, held: false,
 		queue_id: 'sales', queued_at: iso(T - 599800), wait_ms: 8800, queue_result: 'answered',
+		flow_id: null, flow_version: null, contact_id: null,
 	});
 	assert.deepEqual([c2.queue_id, c2.queued_at, c2.wait_ms, c2.queue_result], [null, null, null, null],
 		'never queued');

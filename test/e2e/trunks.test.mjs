@@ -215,7 +215,8 @@ test('DID validation: number, target, target_type, unknown trunk, duplicates', a
 		[{ ...ok, number: '1'.repeat(63) }, 422, 'invalid_value', 'number'],
 		[{ ...ok, target: 'a b' }, 422, 'invalid_value', 'target'],
 		[{ ...ok, target: 'x'.repeat(32) }, 422, 'invalid_value', 'target'],
-		[{ ...ok, target_type: 'flow' }, 422, 'invalid_value', 'target_type'],
+		[{ ...ok, target_type: 'robot' }, 422, 'invalid_value', 'target_type'],
+		[{ ...ok, target_type: 'flow' }, 422, 'unknown_flow', 'target'],
 		[{ ...ok, target_type: 'queue' }, 422, 'unknown_queue', 'target'],   // no queue "1001"
 		[{ ...ok, trunk_id: 'missing' }, 422, 'unknown_trunk', 'trunk_id'],
 		[{ ...ok, trunk_id: 'Not A Slug' }, 422, 'unknown_trunk', 'trunk_id'],

@@ -78,6 +78,36 @@ static void check_obj(const json_t *obj)
 	CHECK(!v || json_is_boolean(v));
 }
 
+/* jdec_object_any() (a document checked elsewhere): any JSON object,
+ * and the same JSON errors as with a table; e, err, obj: the table's
+ * result */
+static void check_any(const uint8_t *data, size_t size, int e,
+		      const struct jdec_error *err, const json_t *obj)
+{
+	struct jdec_error aerr;
+	json_t *aobj = NULL;
+	int ae;
+
+	memset(&aerr, 0, sizeof(aerr));
+	ae = jdec_object_any(&aobj, (const char *)data, size, &aerr);
+	CHECK(ae == 0 || ae == EPROTO);
+	if (ae) {
+		CHECK(aobj == NULL);
+		check_err(&aerr);
+		CHECK(aerr.status == 400);
+		CHECK(!strcmp(aerr.code, "invalid_json") ||
+		      !strcmp(aerr.code, "invalid_body"));
+		CHECK(e == EPROTO && !strcmp(aerr.code, err->code));
+		return;
+	}
+	CHECK(json_is_object(aobj));
+	if (!e)
+		CHECK(json_equal(aobj, (json_t *)obj));
+	CHECK(!e || (strcmp(err->code, "invalid_json") &&
+		     strcmp(err->code, "invalid_body")));
+	json_decref(aobj);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct jdec_error err, perr;
@@ -125,6 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!strcmp(err.code, perr.code));
 		CHECK(!strcmp(err.field, perr.field));
 	}
+
+	check_any(data, size, e, &err, obj);
 
 	json_decref(obj);
 	json_decref(pobj);

@@ -1,5 +1,5 @@
 /** @file test/unit/core/call_json.c  The call representation: nulls,
- *  times, durations of live and ended calls, the queue part */
+ *  times, durations of live and ended calls, the queue and flow parts */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,7 +40,7 @@ static void test_new_call_is_mostly_null(void **state)
 	strcpy(c.to, "1001");
 	o = call_json(&c, T0 + 5000);
 	assert_non_null(o);
-	assert_int_equal(json_object_size(o), 22);
+	assert_int_equal(json_object_size(o), 25);
 	assert_string_equal(str(o, "id"), "00ff");
 	assert_string_equal(str(o, "direction"), "inbound");
 	assert_string_equal(str(o, "state"), "created");
@@ -50,7 +50,8 @@ static void test_new_call_is_mostly_null(void **state)
 	for (const char *const *k = (const char *const[]){"did", "trunk_id",
 	     "agent_id", "ringing_at", "answered_at", "ended_at",
 	     "hangup_cause", "hangup_by", "sip_status", "queue_id",
-	     "queued_at", "wait_ms", "queue_result", NULL}; *k; k++)
+	     "queued_at", "wait_ms", "queue_result", "flow_id",
+	     "flow_version", "contact_id", NULL}; *k; k++)
 		assert_true(is_null(o, *k));
 	assert_int_equal(num(o, "ring_duration_ms"), 0);
 	assert_int_equal(num(o, "talk_duration_ms"), 0);
@@ -168,6 +169,25 @@ static void test_queued_call(void **state)
 	json_decref(o);
 }
 
+/* A call that ran a flow, from a known contact */
+static void test_flow_call(void **state)
+{
+	struct call_record c;
+	json_t *o;
+
+	(void)state;
+	call_init(&c, "00fe", CALL_INBOUND, T0);
+	strcpy(c.flow_id, "main-ivr");
+	c.flow_version = 3;
+	c.contact_id = 12;
+	o = call_json(&c, T0);
+	assert_non_null(o);
+	assert_string_equal(str(o, "flow_id"), "main-ivr");
+	assert_int_equal(num(o, "flow_version"), 3);
+	assert_int_equal(num(o, "contact_id"), 12);
+	json_decref(o);
+}
+
 static void test_queue_result_names(void **state)
 {
 	enum call_queue_result r = CALL_QUEUE_ANSWERED;
@@ -198,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_live_then_ended),
 		cmocka_unit_test(test_failed_call),
 		cmocka_unit_test(test_queued_call),
+		cmocka_unit_test(test_flow_call),
 		cmocka_unit_test(test_queue_result_names),
 	};
 

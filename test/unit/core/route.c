@@ -14,7 +14,9 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A tiny directory: agents 1001 (id 1) and 1002 (id 2); DID +15550100 ->
- * 1002, DID +15550199 -> 9999 (no such agent); trunks "any" (prefix ""),
+ * 1002, DID +15550199 -> 9999 (no such agent), DID +15550300 -> queue
+ * "sales", DIDs +15550400 -> flow "main-ivr" and +15550401 -> flow "1001"
+ * (a flow id that is also an extension); trunks "any" (prefix ""),
  * "uk" (prefix 0044, strip 4, prepend +44), "off" (disabled, prefix 1) */
 struct dir {
 	struct trunk trunkv[3];
@@ -45,6 +47,18 @@ static int did(void *arg, const char *number, struct did *out)
 		str_ncpy(out->target, "1002", sizeof(out->target));
 	else if (!strcmp(number, "+15550199"))
 		str_ncpy(out->target, "9999", sizeof(out->target));
+	else if (!strcmp(number, "+15550300")) {
+		out->target_type = DID_TARGET_QUEUE;
+		str_ncpy(out->target, "sales", sizeof(out->target));
+	}
+	else if (!strcmp(number, "+15550400")) {
+		out->target_type = DID_TARGET_FLOW;
+		str_ncpy(out->target, "main-ivr", sizeof(out->target));
+	}
+	else if (!strcmp(number, "+15550401")) {
+		out->target_type = DID_TARGET_FLOW;
+		str_ncpy(out->target, "1001", sizeof(out->target));
+	}
 	else
 		return ENOENT;
 	return 0;
@@ -145,6 +159,38 @@ static void test_table(void **state)
 	}
 }
 
+/* DIDs leading to a queue or a flow: inbound, whoever calls, and the
+ * target type decides (a flow id that is also an extension stays a flow) */
+static void test_did_targets(void **state)
+{
+	static const struct {
+		const char *dest;
+		uint64_t caller;
+		enum route_kind kind;
+		const char *queue_id, *flow_id;
+	} v[] = {
+		{"+15550300", 0, ROUTE_QUEUE, "sales", ""},
+		{"+15550300", 2, ROUTE_QUEUE, "sales", ""},
+		{"+15550400", 0, ROUTE_FLOW, "", "main-ivr"},
+		{"+15550400", 1, ROUTE_FLOW, "", "main-ivr"},
+		{"+15550401", 0, ROUTE_FLOW, "", "1001"},
+	};
+	(void)state;
+
+	for (size_t i = 0; i < COUNT(v); i++) {
+		struct route r;
+
+		assert_int_equal(route_call(&lk, v[i].dest, v[i].caller, &r),
+				 0);
+		assert_int_equal(r.kind, v[i].kind);
+		assert_int_equal(r.direction, CALL_INBOUND);
+		assert_string_equal(r.did, v[i].dest);
+		assert_string_equal(r.queue_id, v[i].queue_id);
+		assert_string_equal(r.flow_id, v[i].flow_id);
+		assert_int_equal(r.agent_id, 0);
+	}
+}
+
 static void test_no_trunks(void **state)
 {
 	struct route r;
@@ -171,6 +217,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_table, setup),
+		cmocka_unit_test_setup(test_did_targets, setup),
 		cmocka_unit_test_setup(test_no_trunks, setup),
 		cmocka_unit_test_setup(test_lookup_error, setup),
 	};

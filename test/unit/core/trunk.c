@@ -309,10 +309,13 @@ static void test_names(void **state)
 	assert_string_equal(did_target_name(DID_TARGET_QUEUE), "queue");
 	assert_int_equal(did_target_parse("queue", &dt), 0);
 	assert_int_equal(dt, DID_TARGET_QUEUE);
-	assert_int_equal(did_target_parse("flow", &dt), EINVAL);
+	assert_string_equal(did_target_name(DID_TARGET_FLOW), "flow");
+	assert_int_equal(did_target_parse("flow", &dt), 0);
+	assert_int_equal(dt, DID_TARGET_FLOW);
+	assert_int_equal(did_target_parse("ivr", &dt), EINVAL);
 	assert_int_equal(did_target_parse("Queue", &dt), EINVAL);
 	assert_int_equal(did_target_parse(NULL, &dt), EINVAL);
-	assert_int_equal(dt, DID_TARGET_QUEUE);
+	assert_int_equal(dt, DID_TARGET_FLOW);
 }
 
 

@@ -1208,7 +1208,7 @@ static void test_dids(void **state)
 	assert_string_equal(got.target, "1001");
 
 	/* a target type from a newer build: unreadable, not misrouted */
-	tmpstore_raw_exec(f->path, "UPDATE dids SET target_type = 'flow' "
+	tmpstore_raw_exec(f->path, "UPDATE dids SET target_type = 'robot' "
 		 "WHERE number = '+33100000000'");
 	log_level_set(LOGL_ERROR + 1);
 	assert_int_equal(store_did_get(f->st, "+33100000000", &got), EIO);
