@@ -19,8 +19,9 @@
 #include <hotline/store.h>
 #include <hotline/telephony.h>
 #include <hotline/acd.h>
+#include <hotline/tzdb.h>
+#include <hotline/version.h>
 
-#define HOTLINE_VERSION "0.1.0"
 #define TOKEN_MIN_LEN 16
 
 static void usage(FILE *f)
@@ -266,6 +267,7 @@ static int run(const struct config *cfg)
 	struct api *api = NULL;
 	struct telephony *tel = NULL;
 	struct acd *acd = NULL;
+	struct tzdb *tzdb = NULL;
 	char dbpath[400];
 	uint8_t hash[32];
 	struct sa laddr;
@@ -296,15 +298,18 @@ static int run(const struct config *cfg)
 		log_error("hotline: cannot start the ACD (%m)\n", err);
 		goto out;
 	}
-	err = api_alloc(&api, cfg, st, bus, hash);
+	err = tzdb_alloc(&tzdb, NULL);
+	if (!err)
+		err = api_alloc(&api, cfg, st, bus, hash);
 	if (err)
 		goto out;
+	api_set_tzdb(api, tzdb);
 	sodium_memzero(hash, sizeof(hash));
 	api_set_acd(api, acd);
 	if (cfg->sip_listenc) {
 		struct api_telephony hooks;
 
-		err = telephony_alloc(&tel, cfg, st, bus, acd);
+		err = telephony_alloc(&tel, cfg, st, bus, acd, tzdb);
 		if (err)
 			goto out;
 		telephony_hooks(tel, &hooks);
@@ -326,6 +331,7 @@ static int run(const struct config *cfg)
 	 * into the store, then the store closes */
 	mem_deref(tel);
 	mem_deref(api);
+	mem_deref(tzdb);
 	mem_deref(acd);
 	mem_deref(bus);
 	mem_deref(st);

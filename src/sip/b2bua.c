@@ -134,6 +134,7 @@ static void records_flush(void *arg)
 		record_write(b, c);
 		mem_deref(c);
 	}
+	bflow_traces_flush(b);
 }
 
 /** c's record changed: store it with the next event flush (c is kept
@@ -247,6 +248,26 @@ static void queue_call(struct bcall *c, const struct route *r,
 		bcall_end(c, CALL_CAUSE_FAILURE, CALL_PARTY_SYSTEM, 500);
 }
 
+/* A DID leading to a flow: Hotline answers and runs it */
+static void flow_call(struct bcall *c, const struct route *r,
+		      const struct sdpdesc *offer, uint64_t now)
+{
+	int err;
+
+	err = bflow_start(c, r->flow_id, offer);
+	bcall_publish(c, EV_CALL_CREATED, now);
+	if (!err) {
+		bflow_go(c);
+		return;
+	}
+	log_info("b2bua: call %s: cannot run flow %s (%m)\n", c->rec.id,
+		 r->flow_id, err);
+	bcall_end(c, err == ENOENT ? CALL_CAUSE_NOT_FOUND :
+		  err == ENOTSUP ? CALL_CAUSE_INCOMPATIBLE : CALL_CAUSE_FAILURE,
+		  CALL_PARTY_SYSTEM, err == ENOENT ? 404 :
+		  err == ENOTSUP ? 488 : 500);
+}
+
 static void invite_h(const struct sip_msg *msg, void *arg)
 {
 	struct b2bua *b = arg;
@@ -301,6 +322,10 @@ static void invite_h(const struct sip_msg *msg, void *arg)
 		queue_call(c, &r, &offer, now);
 		return;
 	}
+	if (r.kind == ROUTE_FLOW) {
+		flow_call(c, &r, &offer, now);
+		return;
+	}
 	/* dial first: storing the record is the slow part of this turn, and
 	 * call.ringing can only come on a later one */
 	err = bcall_dial_callee(c, &offer);
@@ -347,7 +372,10 @@ int b2bua_originate(struct b2bua *b, uint64_t agent_id, const char *to,
 	err = routing_find(b->st, to, agent_id, &r);
 	if (err)
 		return err;
-	if (r.kind == ROUTE_NOT_FOUND)
+	/* the agent's phone rings first: only an agent or a trunk can be
+	 * dialled after it (not a queue or a flow) */
+	if (r.kind != ROUTE_AGENT && r.kind != ROUTE_TRUNK &&
+	    r.kind != ROUTE_AUTH)
 		return EHOSTUNREACH;
 	if (r.kind == ROUTE_AGENT && (r.agent_id == agent_id ||
 				      b2bua_load_get(b, r.agent_id)))
@@ -397,6 +425,14 @@ void b2bua_media(struct b2bua *b, struct acd *acd, struct player_clock *clk,
 		bqueue_music_warm(b);
 }
 
+void b2bua_flows(struct b2bua *b, struct fetch *fetch, struct recwriter *recw,
+		 struct tzdb *tzdb)
+{
+	b->fetch = fetch;
+	b->recw = recw;
+	b->tzdb = tzdb;
+}
+
 void b2bua_close(struct b2bua *b)
 {
 	struct le *le = b->calll.head;
@@ -418,6 +454,7 @@ static void destructor(void *arg)
 	struct b2bua *b = arg;
 
 	b2bua_close(b);
+	bflow_recordings_close(b);
 	bus_persist_hook(b->bus, NULL, NULL);
 	if (!store_begin(b->st)) {
 		records_flush(b);
@@ -425,6 +462,8 @@ static void destructor(void *arg)
 	}
 	list_flush(&b->calll);
 	list_flush(&b->mohl);
+	list_flush(&b->tracel);
+	bflow_docs_flush(b);
 	hash_flush(b->loadh);
 	mem_deref(b->loadh);
 	mem_deref(b->callh);

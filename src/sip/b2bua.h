@@ -42,6 +42,14 @@ int b2bua_hangup(struct b2bua *b, const char *id);
 void b2bua_media(struct b2bua *b, struct acd *acd, struct player_clock *clk,
 		 struct tts *tts);
 
+/** Flows: the webhook client, the voicemail writer and the time zones
+ *  (borrowed; they outlive b; NULL: those steps fail). */
+struct fetch;
+struct recwriter;
+struct tzdb;
+void b2bua_flows(struct b2bua *b, struct fetch *fetch, struct recwriter *recw,
+		 struct tzdb *tzdb);
+
 /** The hooks through which the ACD rings agents for queued calls of b
  *  (bqueue.c). */
 struct acd_voice;

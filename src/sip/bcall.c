@@ -99,6 +99,7 @@ static void call_destructor(void *arg)
 	tmr_cancel(&c->reap_tmr);
 	tmr_cancel(&c->bury_tmr);
 	mem_deref(c->q);
+	mem_deref(c->f);
 	list_unlink(&c->le);
 	hash_unlink(&c->he);
 	list_flush(&c->forkl);
@@ -127,6 +128,8 @@ static void ring_timeout_h(void *arg)
 {
 	struct bcall *c = arg;
 
+	if (bflow_dial_failed(c, 0))
+		return;
 	bcall_end(c, CALL_CAUSE_NO_ANSWER, CALL_PARTY_SYSTEM, 480);
 }
 
@@ -214,6 +217,8 @@ void bcall_end(struct bcall *c, enum call_cause cause,
 
 	if (!call_ended(&c->rec, cause, by, status, now))
 		return;
+	if (c->f)
+		bflow_end(c);
 	if (c->q)
 		bqueue_end(c);
 
@@ -303,8 +308,13 @@ static int dial_trunk(struct bcall *c, const char *caller_number,
  *  sip_ring_timeout_s (cause no_answer). */
 void bcall_ring_timer(struct bcall *c)
 {
-	tmr_start(&c->ring_tmr, c->b->cfg->sip_ring_timeout_s * 1000,
-		  ring_timeout_h, c);
+	bcall_ring_timer_s(c, c->b->cfg->sip_ring_timeout_s);
+}
+
+/** (Re)start the ring timer with its own length (a flow's dial step). */
+void bcall_ring_timer_s(struct bcall *c, uint32_t seconds)
+{
+	tmr_start(&c->ring_tmr, seconds * 1000ull, ring_timeout_h, c);
 }
 
 /* Start the callee side of c with the caller's formats */
@@ -383,6 +393,8 @@ void bcall_leg_answered(struct bcall *c, struct leg *l)
 	c->bl = l;
 	if (c->q)
 		bqueue_bridged(c);
+	else if (c->f)
+		bflow_bridged(c);
 	if (!c->a->uac && !c->a->answered)
 		err = leg_answer(c->a, &l->sdp);
 	if (err) {
@@ -427,7 +439,10 @@ static void fork_failed(struct bcall *c, struct leg *l, int err,
 	bcall_leg_bury(c, l);
 	if (c->forkl.head)
 		return;
-
+	if (bflow_dial_failed(c, c->fail_status)) {
+		c->fail_status = 0;
+		return;
+	}
 	bcall_end(c, call_cause_from_sip(c->fail_status, ringing), by,
 		 c->fail_status);
 }

@@ -10,6 +10,7 @@
 #include <hotline/relay.h>
 #include <hotline/route.h>
 #include <hotline/sdpdesc.h>
+#include <hotline/task.h>
 
 /* The B2BUA (b2bua.c); bcall.c registers and unregisters its calls */
 struct b2bua {
@@ -25,6 +26,12 @@ struct b2bua {
 	struct player_clock *clock;   /* borrowed: music and prompts */
 	struct tts *tts;              /* borrowed */
 	struct list mohl;             /* music files loaded, owned */
+	struct fetch *fetch;          /* borrowed: webhook steps */
+	struct recwriter *recw;       /* borrowed: voicemail files */
+	struct tzdb *tzdb;            /* borrowed: schedule steps */
+	struct list docl;             /* parsed flow versions, owned */
+	struct list recl;             /* recordings under way, owned */
+	struct list tracel;           /* flow steps to store, owned */
 	struct list calll;            /* struct bcall, owned */
 	struct list dirtyl;           /* struct bcall whose record waits for
 				       the next event flush; ref each */
@@ -48,6 +55,7 @@ struct bcall {
 				       with the call */
 	struct route route;         /* where the callee side goes */
 	struct bqueue *q;           /* owned: the call's queue stay, or NULL */
+	struct bflow *f;            /* owned: the call's flow, or NULL */
 	uint64_t caller_agent;      /* calling agent (outbound, internal,
 				       click-to-call), 0 = none */
 	bool seized[2];             /* activity busy set: callee, caller */
@@ -100,6 +108,7 @@ void bcall_end(struct bcall *c, enum call_cause cause, enum call_party by,
 	       uint16_t status);
 int bcall_dial_callee(struct bcall *c, const struct sdpdesc *offer);
 void bcall_ring_timer(struct bcall *c);
+void bcall_ring_timer_s(struct bcall *c, uint32_t seconds);
 int bcall_dial_agent(struct bcall *c, uint64_t agent_id,
 		     enum relay_side side, const char *from_user,
 		     const char *from_name, const struct sdpdesc *offer);
@@ -110,11 +119,26 @@ void bcall_forks_settle(struct bcall *c, struct leg *winner);
 struct acd_voice;
 int bqueue_start(struct bcall *c, const char *queue_id,
 		 const struct sdpdesc *offer);
+int bqueue_join(struct bcall *c, const char *queue_id, const struct task *t,
+		const struct sdpdesc *fmts, uint8_t pt);
+int bqueue_answer_formats(const struct sdpdesc *offer, struct sdpdesc *d,
+			  uint8_t *pt);
 void bqueue_leg_answered(struct bcall *c, struct leg *l);
 void bqueue_leg_failed(struct bcall *c, struct leg *l, uint16_t status);
 void bqueue_bridged(struct bcall *c);
 void bqueue_end(struct bcall *c);
 void bqueue_music_warm(struct b2bua *b);
+
+/* bflow*.c: a call running an IVR flow */
+int bflow_start(struct bcall *c, const char *flow_id,
+		const struct sdpdesc *offer);
+void bflow_go(struct bcall *c);
+void bflow_end(struct bcall *c);
+void bflow_bridged(struct bcall *c);
+bool bflow_dial_failed(struct bcall *c, uint16_t status);
+void bflow_traces_flush(struct b2bua *b);
+void bflow_docs_flush(struct b2bua *b);
+void bflow_recordings_close(struct b2bua *b);
 
 /* leg.c: one SIP session of a call */
 int leg_sdp_read(const struct sip_msg *msg, const struct sdpdesc *prefer,

@@ -31,6 +31,7 @@ struct bqueue {
 	struct bcall *c;              /* borrowed back-pointer */
 	char queue_id[QUEUE_ID_MAX];  /* current queue */
 	struct queue q;               /* its settings when joined */
+	struct task task;             /* priority, skills, sticky agent */
 	struct sdpdesc fmts;          /* the one codec we answered with */
 	struct player *player;        /* owned; NULL once bridged */
 	struct tts_req *tts;          /* owned: synthesis under way */
@@ -71,10 +72,11 @@ static void destructor(void *arg)
 
 /* --- media towards the caller -------------------------------------------- */
 
-/* Our answer to the caller: the first G.711 format of its offer, plus
- * telephone-event if offered; *pt gets the audio payload type. */
-static int narrow(const struct sdpdesc *offer, struct sdpdesc *d,
-		  uint8_t *pt)
+/** Our answer to a caller we answer ourselves (queue, flow): the first
+ *  G.711 format of its offer, plus telephone-event if offered; *pt gets
+ *  the audio payload type. 0 or ENOTSUP (no G.711). */
+int bqueue_answer_formats(const struct sdpdesc *offer, struct sdpdesc *d,
+			  uint8_t *pt)
 {
 	bool audio = false;
 
@@ -212,11 +214,9 @@ static int join(struct bqueue *q, const char *queue_id)
 {
 	struct bcall *c = q->c;
 	enum router_result res;
-	struct task t;
 	int err;
 
-	task_init(&t, c->rec.id);
-	err = acd_enqueue(c->b->acd, queue_id, &t, &q->q, &res);
+	err = acd_enqueue(c->b->acd, queue_id, &q->task, &q->q, &res);
 	if (err)
 		return err;
 	str_ncpy(q->queue_id, queue_id, sizeof(q->queue_id));
@@ -237,29 +237,34 @@ static int join(struct bqueue *q, const char *queue_id)
 }
 
 /**
- * Answer the caller of c and queue it in queue_id with music. offer: the
- * caller's SDP. 0; ENOENT (no such queue: refuse 404); ENOTSUP (no
- * G.711); else the error of answering or queueing.
+ * Queue the caller of c in queue_id with music, answering it first if
+ * needed. fmts: the formats to answer with (one G.711 codec, optional
+ * telephone-event), pt its audio payload type. t (NULL = default): the
+ * task's priority, skills and sticky agent (its id is set here). 0;
+ * ENOENT (no such queue); else the error of answering or queueing.
  */
-int bqueue_start(struct bcall *c, const char *queue_id,
-		 const struct sdpdesc *offer)
+int bqueue_join(struct bcall *c, const char *queue_id, const struct task *t,
+		const struct sdpdesc *fmts, uint8_t pt)
 {
 	uint64_t now = clock_now_ms();
 	struct queue qs;
 	struct bqueue *q;
-	uint8_t pt = PT_PCMU;
-	int err;
+	int err = 0;
 
-	if (acd_queue_get(c->b->acd, queue_id, &qs))
+	if (!c->b->acd || acd_queue_get(c->b->acd, queue_id, &qs))
 		return ENOENT;
 	q = mem_zalloc(sizeof(*q), destructor);
 	if (!q)
 		return ENOMEM;
 	q->c = c;
-	err = narrow(offer, &q->fmts, &pt);
-	if (!err)
-		err = player_alloc(&q->player, c->b->clock, pt, send_h, q);
-	if (!err)
+	q->fmts = *fmts;
+	if (t)
+		q->task = *t;
+	else
+		task_init(&q->task, "");
+	str_ncpy(q->task.id, c->rec.id, sizeof(q->task.id));
+	err = player_alloc(&q->player, c->b->clock, pt, send_h, q);
+	if (!err && !c->a->answered)
 		err = leg_answer(c->a, &q->fmts);
 	if (err) {
 		mem_deref(q);
@@ -274,6 +279,24 @@ int bqueue_start(struct bcall *c, const char *queue_id,
 		return err;
 	say(q, qs.greeting, NULL);
 	return 0;
+}
+
+/**
+ * Answer the caller of c and queue it in queue_id (a DID leading to a
+ * queue). offer: the caller's SDP. 0; ENOENT (no such queue: refuse
+ * 404); ENOTSUP (no G.711); else the error of answering or queueing.
+ */
+int bqueue_start(struct bcall *c, const char *queue_id,
+		 const struct sdpdesc *offer)
+{
+	struct sdpdesc fmts;
+	uint8_t pt = PT_PCMU;
+	int err;
+
+	err = bqueue_answer_formats(offer, &fmts, &pt);
+	if (err)
+		return err;
+	return bqueue_join(c, queue_id, NULL, &fmts, pt);
 }
 
 

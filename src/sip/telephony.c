@@ -6,9 +6,11 @@
 #include <hotline/acd.h>
 #include <hotline/api.h>
 #include <hotline/config.h>
+#include <hotline/fetch.h>
 #include <hotline/log.h>
 #include <hotline/store.h>
 #include <hotline/player.h>
+#include <hotline/recorder.h>
 #include <hotline/relay.h>
 #include <hotline/telephony.h>
 #include <hotline/tts.h>
@@ -27,6 +29,8 @@ struct telephony {
 	struct trunkreg *trunkreg;      /* owned */
 	struct player_clock *clock;     /* owned: queued callers' media */
 	struct tts *tts;                /* owned */
+	struct fetch *fetch;            /* owned: flows' webhooks */
+	struct recwriter *recw;         /* owned: flows' voicemail */
 	struct acd *acd;                /* borrowed */
 	struct store *st;               /* borrowed */
 };
@@ -41,6 +45,8 @@ static void destructor(void *arg)
 	if (tel->acd)
 		acd_set_voice(tel->acd, &(struct acd_voice){0});
 	mem_deref(tel->b2bua);
+	mem_deref(tel->recw);
+	mem_deref(tel->fetch);
 	mem_deref(tel->tts);
 	mem_deref(tel->clock);
 	mem_deref(tel->pool);
@@ -81,9 +87,10 @@ static int media_pool(struct telephony *tel, const struct config *cfg)
 	return err;
 }
 
-/* Queued calls: music and prompts, speech, and the ACD's voice hooks */
-static int queue_media(struct telephony *tel, const struct config *cfg,
-		       struct acd *acd)
+/* Calls Hotline answers (queues, flows): music and prompts, speech,
+ * webhooks, voicemail, and the ACD's voice hooks */
+static int call_media(struct telephony *tel, const struct config *cfg,
+		      struct acd *acd, struct tzdb *tzdb)
 {
 	struct acd_voice voice;
 	int err;
@@ -91,12 +98,17 @@ static int queue_media(struct telephony *tel, const struct config *cfg,
 	err = player_clock_alloc(&tel->clock);
 	if (!err)
 		err = tts_alloc(&tel->tts, cfg->tts_cache_max);
+	if (!err)
+		err = fetch_alloc(&tel->fetch);
+	if (!err)
+		err = recwriter_alloc(&tel->recw);
 	if (err) {
-		log_error("media: cannot start the player or speech (%m)\n",
-			  err);
+		log_error("media: cannot start the player, speech, webhooks "
+			  "or the recorder (%m)\n", err);
 		return err;
 	}
 	b2bua_media(tel->b2bua, acd, tel->clock, tel->tts);
+	b2bua_flows(tel->b2bua, tel->fetch, tel->recw, tzdb);
 	if (acd) {
 		tel->acd = acd;
 		bqueue_voice_hooks(tel->b2bua, &voice);
@@ -141,7 +153,8 @@ void telephony_hooks(struct telephony *tel, struct api_telephony *hooks)
  * each module logs its own failure.
  */
 int telephony_alloc(struct telephony **telp, const struct config *cfg,
-		    struct store *st, struct bus *bus, struct acd *acd)
+		    struct store *st, struct bus *bus, struct acd *acd,
+		    struct tzdb *tzdb)
 {
 	struct digest_conf dconf;
 	struct telephony *tel;
@@ -181,7 +194,7 @@ int telephony_alloc(struct telephony **telp, const struct config *cfg,
 		log_error("sip: b2bua: cannot start (%m)\n", err);
 		goto out;
 	}
-	err = queue_media(tel, cfg, acd);
+	err = call_media(tel, cfg, acd, tzdb);
 	if (err)
 		goto out;
 
