@@ -4,7 +4,7 @@
 BUILD_RELEASE := build/release
 BUILD_TEST    := build/test
 JOBS          ?= $(shell nproc)
-FUZZ_SECONDS  ?= 20
+FUZZ_SECONDS  ?= 15
 ARGS          ?= --sip 127.0.0.1:5060
 
 .PHONY: run test build build-test deps deps-test unit sim fuzz e2e valgrind bench clean
@@ -50,11 +50,13 @@ e2e:
 	HOTLINE_BIN=$(CURDIR)/$(BUILD_TEST)/hotline node --test \
 		--test-concurrency=1 test/e2e/
 
-# The same end-to-end scenarios against the release build under valgrind
-# memcheck: any memory error or definite leak fails the daemon's exit.
+# Scenarios listed in test/e2e/valgrind.txt again, against the release
+# build under valgrind memcheck: any memory error or definite leak fails
+# the daemon's exit.
+VALGRIND_E2E := $(addprefix test/e2e/,$(shell grep -v '^\#' test/e2e/valgrind.txt))
 valgrind: build
 	HOTLINE_BIN=$(CURDIR)/scripts/valgrind-hotline node --test \
-		--test-concurrency=1 test/e2e/
+		--test-concurrency=1 $(VALGRIND_E2E)
 
 bench: deps-test build
 	./bench/run.sh $(BUILD_RELEASE)
