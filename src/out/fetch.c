@@ -258,7 +258,7 @@ static CURLcode easy_setup(struct fetch *f, struct wreq *w, long timeout_ms)
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	SETOPT(CURLOPT_NOPROXY, "*");
 	SETOPT(CURLOPT_POST, 1L);
-	SETOPT(CURLOPT_POSTFIELDS, w->buf);
+	SETOPT(CURLOPT_POSTFIELDS, &w->buf[0]);  /* gcc: no sizeof of a flexible member */
 	SETOPT(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)w->bodylen);
 	SETOPT(CURLOPT_HTTPHEADER, f->hdrs);
 	SETOPT(CURLOPT_USERAGENT, user_agent);
