@@ -285,7 +285,7 @@ struct flow_doc {
 };
 
 
-/* --- parse and validate (core/flow/doc.c, validate.c) -------------------- */
+/* --- parse and validate (core/flow/parse*.c, validate.c) ----------------- */
 
 enum flow_error_code {
 	FLOW_E_NONE = 0,

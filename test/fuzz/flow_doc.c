@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static bool has_queue(void *arg, const char *id)
 {
 	(void)arg;
-	return id[0] >= 'a' && id[0] <= 'm';
+	return id[0] != 'z';
 }
 
 static bool has_agent(void *arg, uint64_t id)

@@ -22,7 +22,7 @@ struct flow_parse {
 };
 
 #define FLOW_REGEX_MAX 256            /* pattern bytes incl. NUL */
-#define FLOW_REGEX_BUDGET 8192        /* sum of pattern sizes per doc */
+#define FLOW_REGEX_BUDGET 4096        /* sum of pattern sizes per doc */
 
 /* flow_parse_text flags */
 enum { FLOW_PARSE_REQUIRED = 1, FLOW_PARSE_NONEMPTY = 2 };

@@ -130,10 +130,17 @@ bool flow_path_ok(const char *s, char *why, size_t sz)
 /* ---- regex limits ----
  * glibc's regcomp expands counted repetitions: "((a{1,100}){1,100}){1,100}"
  * takes seconds and a gigabyte, and so does "a+++...+" (x+ is built as
- * x x*, doubling at each '+'). A pattern is sized first: an atom counts
- * 1, a counted repetition multiplies by its larger bound, '+' by 2, a
- * sequence or an alternation adds. Back-references (\1) are refused: matching them can
- * take exponential time. */
+ * x x*, doubling at each '+'); stacked repetitions of something that can
+ * be empty ("a?????+++") and empty groups ("(()?){20}()+") make its
+ * closure computation exponential. So a
+ * pattern is sized first: an atom counts 1, a counted repetition
+ * multiplies by its larger bound, '+' by 2, each repetition adds 1, a
+ * sequence or an alternation adds; a repetition may not directly
+ * follow another ("a*?" is not lazy in POSIX anyway) and "()" is
+ * refused, and so is repeating an anchor ("((^)*){24}", "(\b)+"), or a
+ * group holding one: the closures of zero-width loops grow exponentially
+ * with the copies. Back-references (\1) are refused too: matching them
+ * can take exponential time. */
 
 #define REGEX_COST_MAX 256      /* "(a*){256}": 1 ms, 600 KB kept */
 
@@ -141,6 +148,7 @@ struct resize {
 	const char *s;
 	const char *why;      /* set when refused */
 	int depth;
+	bool anchor;          /* the piece read holds an anchor */
 };
 
 static unsigned long re_alt(struct resize *r);
@@ -198,20 +206,38 @@ static unsigned long re_bound(struct resize *r)
 	return cap(max(max(n, m), 1ul));
 }
 
-/* One atom and its repetitions */
+static bool is_quantifier(char c)
+{
+	return c == '*' || c == '+' || c == '?' || c == '{';
+}
+
+/* Zero-width assertions: ^ $ and GNU's \b \B \< \> \` \' */
+static bool is_anchor(const char *s)
+{
+	return *s == '^' || *s == '$' ||
+	       (s[0] == '\\' && s[1] && strchr("bB<>`'", s[1]));
+}
+
+/* One atom and its repetition */
 static unsigned long re_piece(struct resize *r)
 {
+	bool outer = r->anchor;
 	unsigned long cost = 1;
 
+	r->anchor = is_anchor(r->s);
 	switch (*r->s) {
 
 	case '(':
+		if (r->s[1] == ')') {
+			r->why = "has an empty group '()'";
+			return REGEX_COST_MAX + 1;
+		}
 		r->s++;
 		if (++r->depth > 32) {
 			r->why = "nests groups too deeply";
 			return REGEX_COST_MAX + 1;
 		}
-		cost = cap(re_alt(r) + 1);     /* "()" is a node too */
+		cost = cap(re_alt(r) + 1);     /* the group is a node too */
 		r->depth--;
 		if (*r->s == ')')
 			r->s++;
@@ -228,12 +254,23 @@ static unsigned long re_piece(struct resize *r)
 		r->s++;
 		break;
 	}
-	while (*r->s == '*' || *r->s == '+' || *r->s == '?' || *r->s == '{') {
-		if (*r->s == '{')
-			cost = cap(cost * re_bound(r));
-		else if (*r->s++ == '+')
-			cost = cap(cost * 2);    /* x+ is built as x x* */
+	if (!is_quantifier(*r->s)) {
+		r->anchor |= outer;
+		return cost;
 	}
+	if (r->anchor)
+		r->why = "repeats an anchor (^, $, \\b ...) or a group "
+			 "holding one";
+	r->anchor |= outer;
+	if (*r->s == '{')
+		cost = cap(cost * re_bound(r) + 1);
+	else if (*r->s++ == '+')
+		cost = cap(cost * 2 + 1);        /* x+ is built as x x* */
+	else
+		cost = cap(cost + 1);
+	if (is_quantifier(*r->s))
+		r->why = "repeats a repetition ('a*?', 'a++', 'a?{2}'): "
+			 "POSIX has no lazy or possessive forms";
 	return cost;
 }
 
@@ -258,11 +295,11 @@ static unsigned long re_alt(struct resize *r)
 bool flow_regex_simple(const char *re, unsigned *costp, char *why,
 		       size_t sz)
 {
-	struct resize r = {re, NULL, 0};
+	struct resize r = {re, NULL, 0, false};
 	unsigned long cost = re_alt(&r);
 
 	if (!r.why && cost > REGEX_COST_MAX)
-		r.why = "is too complex (counted repetitions multiply)";
+		r.why = "is too complex: repetitions ({n,m}, +) multiply its size";
 	*costp = (unsigned)cost;
 	if (r.why)
 		(void)snprintf(why, sz, "%s", r.why);

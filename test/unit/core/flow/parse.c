@@ -739,6 +739,15 @@ static const struct row corpus[] = {
 	/* glibc builds x+ as x x*: each '+' doubles, even of "()" */
 	{S("{'id':'a','action':'gather','pattern':'()++++++++++++++++++++'}"),
 	 E_RE, "/steps/0/pattern"},
+	/* repeated anchors and empty groups: exponential closures */
+	{S("{'id':'a','action':'gather','pattern':'((^)*){24}'}"), E_RE,
+	 "/steps/0/pattern"},
+	{S("{'id':'a','action':'gather','pattern':'((a|\\\\b)*){20}'}"), E_RE,
+	 "/steps/0/pattern"},
+	{S("{'id':'a','action':'gather','pattern':'(()?){20}(a?)*'}"), E_RE,
+	 "/steps/0/pattern"},
+	{S("{'id':'a','action':'gather','pattern':'^(\\\\+33|0033)[0-9]{9}$'}"),
+	 FLOW_E_NONE, ""},
 	/* a ')' outside a group is a character, and can be repeated */
 	{S("{'id':'a','action':'gather','pattern':'){100}{100}{10}'}"), E_RE,
 	 "/steps/0/pattern"},
@@ -1187,6 +1196,11 @@ static void test_regex_cost(void **state)
 			       &err), EINVAL);
 	assert_int_equal(err.code, FLOW_E_REGEX);
 	assert_true(clock() - t0 < CLOCKS_PER_SEC);
+	/* stacked repetitions of what can be empty: exponential closures */
+	assert_int_equal(parse(S("{'id':'a','action':'gather','pattern':"
+				 "'()??????????+++++'}"), NULL, &d, &err),
+			 EINVAL);
+	assert_int_equal(err.code, FLOW_E_REGEX);
 	/* ordinary counted patterns pass */
 	d = good(S("{'id':'a','action':'gather','pattern':"
 		   "'^(\\\\*[0-9]{2})?[0-9]{4,16}#?$|^[[:digit:]]{1,32}$'}"));
@@ -1200,7 +1214,7 @@ static void test_regex_cost(void **state)
 	mem_deref(d);
 }
 
-/* Patterns have a budget per document: 32 of the largest size pass */
+/* Patterns have a budget per document: 16 of the largest size pass */
 static void test_regex_budget(void **state)
 {
 	size_t cap = 100 * 40, n;
@@ -1208,7 +1222,7 @@ static void test_regex_budget(void **state)
 	(void)state;
 
 	assert_non_null(json);
-	for (int steps = 32; steps <= 33; steps++) {
+	for (int steps = 16; steps <= 17; steps++) {
 		struct flow_doc *d = NULL;
 		struct flow_error err;
 
@@ -1216,14 +1230,14 @@ static void test_regex_budget(void **state)
 		for (int i = 0; i < steps; i++)
 			n += (size_t)snprintf(json + n, cap - n,
 				"%s{\"id\":\"g%d\",\"action\":\"gather\","
-				"\"pattern\":\"[0-9]{256}\",\"next\":\"g%d\"}",
+				"\"pattern\":\"[0-9]{255}\",\"next\":\"g%d\"}",
 				i ? "," : "", i, (i + 1) % steps);
 		n += (size_t)snprintf(json + n, cap - n, "]}");
 		assert_int_equal(flow_doc_parse(&d, json, n, NULL, &err),
-				 steps == 32 ? 0 : EINVAL);
-		if (steps == 33) {
+				 steps == 16 ? 0 : EINVAL);
+		if (steps == 17) {
 			assert_int_equal(err.code, FLOW_E_REGEX);
-			assert_string_equal(err.path, "/steps/32/pattern");
+			assert_string_equal(err.path, "/steps/16/pattern");
 		}
 		mem_deref(d);
 	}
