@@ -1,7 +1,8 @@
 #!/bin/bash
 # bench/sip/run.sh  SIP benchmark: sustained call rate, bridged calls with
 # RTP both ways, INVITE-in -> INVITE-out latency, callers dialling the
-# agents directly or (SIP_MODE=queue) a DID that reaches an ACD queue.
+# agents directly, (SIP_MODE=queue) a DID that reaches an ACD queue, or
+# (SIP_MODE=flow) a DID whose IVR flow speaks, takes a key and queues.
 # Prints figures, never pass/fail (see bench/README.md, section SIP).
 #
 # usage: bench/sip/run.sh [BUILD_DIR | HOTLINE_BINARY]     (SIP_BENCH=1 make bench)
@@ -16,7 +17,14 @@
 #                  (longest_idle, no wrap-up, a short TTS greeting) of
 #                  which every agent is a ready member: Hotline answers
 #                  the caller, plays the prompt/music, offers the call to
-#                  an agent and bridges on the agent's answer
+#                  an agent and bridges on the agent's answer;
+#                  flow: callers dial a DID running the flow "bench"
+#                  (answer, say "Thank you for calling.", gather one
+#                  key, queue in that same queue; no key: hang up); each
+#                  caller presses "1" 500 ms after the answer (RFC 4733,
+#                  bench/sip/uac_flow.xml); parts "rate latency" unless
+#                  SIP_PARTS says otherwise (part 2's media tool and the
+#                  callers' keys would come from two ports)
 #   SIP_PARTS      which parts, default "rate media latency"
 #   SIP_AGENTS     agents created and registered (default 4000)
 #   SIP_RATES      part 1 call rates, calls/s, until one fails >= 0.1 %
@@ -35,6 +43,11 @@
 #                  greeting and music meanwhile
 #   SIP_QUEUE_DRAIN_S  queue mode: after each step, wait at most this long
 #                  (default 60) for every member to be idle again
+#   SIP_FLOW_PROMPT_MS flow mode: how much longer than SIP_HOLD_MS the
+#                  callers hold (the prompt and the key before the queue;
+#                  default 2000)
+#   SIP_FLOW_SAMPLE flow mode: after each step, read the traces of this
+#                  many of its calls (default 200) for the flow's latency
 #   SIP_MOH_FILE   queue mode: the queue's moh_file, an absolute path of
 #                  a WAV file, or "tone": the script writes one (8 s of a
 #                  400 Hz square wave, 8 kHz 16-bit mono); default "":
@@ -67,10 +80,11 @@ fi
 
 MODE=${SIP_MODE:-direct}
 case $MODE in
-direct|queue) ;;
-*) echo "sipbench: SIP_MODE must be direct or queue" >&2; exit 2 ;;
+direct|queue|flow) ;;
+*) echo "sipbench: SIP_MODE must be direct, queue or flow" >&2; exit 2 ;;
 esac
 PARTS=${SIP_PARTS:-rate media latency}
+[ "$MODE" = flow ] && PARTS=${SIP_PARTS:-rate latency}
 AGENTS=${SIP_AGENTS:-4000}
 RATES=${SIP_RATES:-100 150 200 250 300 400 600 800 1000}
 STEP_S=${SIP_STEP_S:-45}
@@ -87,10 +101,25 @@ PERF=${SIP_PERF:-1}
 MOH_FILE=${SIP_MOH_FILE:-}
 RING_MS=${SIP_RING_MS:-0}
 DRAIN_S=${SIP_QUEUE_DRAIN_S:-60}
+FLOW_PROMPT_MS=${SIP_FLOW_PROMPT_MS:-2000}
+FLOW_SAMPLE=${SIP_FLOW_SAMPLE:-200}
 # through a queue the caller's 200 comes before the agent's phone rings:
-# the same talk time means the caller holds RING_MS longer
+# the same talk time means the caller holds RING_MS longer (and in flow
+# mode the prompt and the key longer still)
 QRING=0
 [ "$MODE" = queue ] && QRING=$RING_MS
+[ "$MODE" = flow ] && QRING=$((RING_MS + FLOW_PROMPT_MS))
+# the modes where calls go through the ACD queue
+acd() { [ "$MODE" != direct ]; }
+# " through queue Q" / " through flow F and queue Q" (the callers' path)
+via() {
+	case $MODE in
+	queue) echo " through queue $QUEUE" ;;
+	flow) echo " through flow $QUEUE (say, key) and queue $QUEUE" ;;
+	esac
+}
+UAC_XML=$SIPDIR/uac.xml
+[ "$MODE" = flow ] && UAC_XML=$SIPDIR/uac_flow.xml
 command -v perf >/dev/null || PERF=0
 QUEUE=bench                  # queue mode: the queue's id and its DID
 DID=5550100
@@ -241,17 +270,24 @@ snapshot() {
 # --- ports ---------------------------------------------------------------------
 
 declare -A TAKEN=()
-# a free even port (and its odd neighbour) in 10000-19999: below the RTP
-# range and the ephemeral one; "free" = not bound in /proc/net/{udp,tcp}*
+# a free even port (and its odd neighbour; with an argument N, the N
+# ports from it) in 10000-19999: below the RTP range and the ephemeral
+# one; "free" = not bound in /proc/net/{udp,tcp}* and not picked before
 pick_port() {
-	local p used
+	local p used k ok span=${1:-2}
 	used=" $(cat /proc/net/udp /proc/net/udp6 /proc/net/tcp /proc/net/tcp6 2>/dev/null |
 		awk 'NR > 1 {n = split($2, a, ":"); print a[n]}' | sort -u | tr '\n' ' ') "
 	for _ in $(seq 1 200); do
 		p=$((10000 + (RANDOM % 5000) * 2))
-		if [[ "$used" != *" $(printf %04X "$p") "* &&
-		      "$used" != *" $(printf %04X $((p + 1))) "* && -z "${TAKEN[$p]:-}" ]]; then
-			TAKEN[$p]=1
+		ok=1
+		for ((k = 0; k < span; k++)); do
+			if [[ "$used" == *" $(printf %04X $((p + k))) "* || -n "${TAKEN[$((p + k))]:-}" ]]; then
+				ok=0
+				break
+			fi
+		done
+		if [ "$ok" = 1 ]; then
+			for ((k = 0; k < span; k++)); do TAKEN[$((p + k))]=1; done
 			echo "$p"
 			return 0
 		fi
@@ -268,6 +304,11 @@ REG_PORT=$(pick_port)
 UAC_PORT=$(pick_port)
 ECHO_PORT=$(pick_port)       # agents' media (m= of the UAS's 200)
 CALLER_PORT=$(pick_port)     # callers' media (m= of the UAC's INVITE)
+# flow mode: the callers' sipp media port (-mp; it binds it and +2), the
+# m= of uac_flow.xml and the source of its keys
+UAC_MEDIA_PORT=$(pick_port 4)
+UAC_MP=()
+[ "$MODE" = flow ] && UAC_MP=(-mp "$UAC_MEDIA_PORT")
 
 max_conc=0
 for c in $CONC; do [ "$c" -gt "$max_conc" ] && max_conc=$c; done
@@ -423,10 +464,14 @@ queue_setup() {
 	echo "sipbench: $ok/$((3 * AGENTS)) member/login/ready requests succeeded in $(f2 "$(echo "$t1 - $t0" | bc)") s"
 	[ "$ok" = $((3 * AGENTS)) ] || { echo "sipbench: queue setup failed:"; sort "$TMP/queue.out" | uniq -c; exit 1; }
 
-	q='{"number":"'$DID'","name":"bench queue","target_type":"queue","target":"'$QUEUE'"}'
-	echo "+ POST /api/v1/dids $q"
-	out=$(api POST /api/v1/dids "$q")
-	[ "$(tail -n 1 <<<"$out")" = 201 ] || { echo "sipbench: DID creation failed: $out"; exit 1; }
+	if [ "$MODE" = flow ]; then
+		flow_setup
+	else
+		q='{"number":"'$DID'","name":"bench queue","target_type":"queue","target":"'$QUEUE'"}'
+		echo "+ POST /api/v1/dids $q"
+		out=$(api POST /api/v1/dids "$q")
+		[ "$(tail -n 1 <<<"$out")" = 201 ] || { echo "sipbench: DID creation failed: $out"; exit 1; }
+	fi
 	out=$(qstats)
 	echo "sipbench: queue $QUEUE: $(jsub "$out" agents idle)/$AGENTS members idle (ready), DID $DID"
 	[ "$(jsub "$out" agents idle)" = "$AGENTS" ] || { echo "sipbench: not every agent is idle: $out"; exit 1; }
@@ -434,6 +479,43 @@ queue_setup() {
 	# every caller dials the DID
 	UAC_CSV=$TMP/callers.csv
 	printf 'SEQUENTIAL\n%s;-\n' "$DID" >"$UAC_CSV"
+	[ "$MODE" = flow ] && flow_warmup
+	return 0
+}
+
+# flow mode: the flow (answer, say, gather one key, queue; no key: hang
+# up) and the DID running it
+flow_setup() {
+	local f out
+	f='{"id":"'$QUEUE'","name":"bench","steps":['
+	f+='{"id":"hello","action":"answer","next":"greet"},'
+	f+='{"id":"greet","action":"say","text":"Thank you for calling.","next":"ask"},'
+	f+='{"id":"ask","action":"gather","max_digits":1,"timeout_ms":3000,"retries":0,"next":"agents","no_input":"bye","invalid":"bye"},'
+	f+='{"id":"agents","action":"queue","queue":"'$QUEUE'"},'
+	f+='{"id":"bye","action":"hangup"}]}'
+	echo "+ POST /api/v1/flows $f"
+	out=$(api POST /api/v1/flows "$f")
+	[ "$(tail -n 1 <<<"$out")" = 201 ] || { echo "sipbench: flow creation failed: $out"; exit 1; }
+	f='{"number":"'$DID'","name":"bench flow","target_type":"flow","target":"'$QUEUE'"}'
+	echo "+ POST /api/v1/dids $f"
+	out=$(api POST /api/v1/dids "$f")
+	[ "$(tail -n 1 <<<"$out")" = 201 ] || { echo "sipbench: DID creation failed: $out"; exit 1; }
+}
+
+# flow mode: one call first (synthesizes the prompt into the TTS cache);
+# it must reach an agent
+flow_warmup() {
+	local a0 a1 rc=0
+	a0=$(jsub "$(qstats)" today answered)
+	echo "+ sipp -sf bench/sip/uac_flow.xml -m 1   # warm-up: the prompt into the TTS cache"
+	sipp -sf "$UAC_XML" 127.0.0.1:"$SIP_PORT" "${SIPP_COMMON[@]}" "${UAC_MP[@]}" -p "$UAC_PORT" \
+		-inf "$UAC_CSV" -m 1 -d $((HOLD_MS + QRING)) \
+		-timeout 30s -timeout_error -trace_err -error_file "$TMP/warmup.err" \
+		>/dev/null 2>&1 || rc=$?
+	queue_settle
+	a1=$(jsub "$QS" today answered)
+	echo "sipbench: warm-up call: sipp exit $rc, bridged $((a1 - a0))"
+	[ "$rc" = 0 ] && [ "$((a1 - a0))" = 1 ] || { echo "sipbench: the warm-up call failed"; head -n 20 "$TMP/warmup.err" 2>/dev/null; exit 1; }
 }
 
 # once the callers are done: wait (at most SIP_QUEUE_DRAIN_S) until every
@@ -465,7 +547,41 @@ queue_report() {
 	echo "     members $QWAIT s after the callers finished: idle $(jsub "$b" agents idle), offered $(jsub "$b" agents offered), busy $(jsub "$b" agents busy), wrap_up $(jsub "$b" agents wrap_up), not_ready $(jsub "$b" agents not_ready), logged_out $(jsub "$b" agents logged_out); waiting $(jnum "$b" waiting)$([ "$busy" = 0 ] || echo " <- $busy members still not idle")"
 }
 
-if [ "$MODE" = queue ]; then
+# flow mode, after a step: the flow's own latency from the traces of the
+# step's last calls (at most FLOW_SAMPLE; $1 = calls in the step): when
+# the prompt began after the call was created (answer, TTS cache), how
+# long it spoke, and from its end to the call queued (the key, pressed
+# during the prompt, then the gather and queue steps); how "ask" ended
+flow_report() {
+	local n=$(( $1 < FLOW_SAMPLE ? $1 : FLOW_SAMPLE ))
+	[ "$n" -gt 0 ] || return 0
+	echo "     + node: GET /api/v1/calls?did=$DID&limit=$n, then GET /api/v1/calls/{id}/trace of each"
+	node --input-type=module -e '
+		const [url, did, n] = process.argv.slice(1);
+		const headers = { authorization: `Bearer ${process.env.HOTLINE_ADMIN_TOKEN}` };
+		const get = async (p) => (await fetch(url + p, { headers })).json();
+		const calls = (await get(`/api/v1/calls?did=${encodeURIComponent(did)}&limit=${n}`)).items || [];
+		const start = [], say = [], queued = [], ends = {};
+		for (const c of calls) {
+			const t = (await get(`/api/v1/calls/${c.id}/trace`)).steps || [];
+			const step = (id) => t.find((s) => s.step === id);
+			const g = step("greet"), a = step("ask"), q = step("agents");
+			const k = a ? a.result : "(no ask step)";
+			ends[k] = (ends[k] || 0) + 1;
+			if (g) {
+				start.push(Date.parse(g.started_at) - Date.parse(c.created_at));
+				say.push(g.duration_ms);
+			}
+			if (g && q)
+				queued.push(Date.parse(q.ended_at) - Date.parse(g.ended_at));
+		}
+		const q = (v, p) => v.length ? v[Math.min(v.length - 1, Math.floor(p * v.length))] : "-";
+		const f = (v) => { v.sort((x, y) => x - y); return `p50 ${q(v, 0.5)} p99 ${q(v, 0.99)} max ${q(v, 1)}`; };
+		console.log(`     flow (traces of ${calls.length} calls, ms): prompt began after the call was created ${f(start)}; spoke ${f(say)}; prompt end -> queued ${f(queued)}; "ask" ended ${JSON.stringify(ends)}`);
+	' "$URL" "$DID" "$n" || echo "     (flow traces unreadable)"
+}
+
+if acd; then
 	queue_setup
 fi
 
@@ -509,7 +625,7 @@ uac_run() {
 	tmo=$(( calls / rate + hold / 1000 + 60 ))
 	(
 		rc=0
-		sipp -sf "$SIPDIR/uac.xml" 127.0.0.1:"$SIP_PORT" "${SIPP_COMMON[@]}" \
+		sipp -sf "$UAC_XML" 127.0.0.1:"$SIP_PORT" "${SIPP_COMMON[@]}" "${UAC_MP[@]}" \
 			-p "$UAC_PORT" -inf "$UAC_CSV" -key caller_port "$CALLER_PORT" \
 			-r "$rate" -m "$calls" -d "$hold" -recv_timeout 10000 \
 			-timeout "${tmo}s" -timeout_error \
@@ -544,7 +660,7 @@ part_rate() {
 	local bx0 bx1 t0 t1 ucpu hla hlb ca cb steady
 	local ok fail att rtx place pct ms_call rc qs0 qs1 nb
 	echo
-	echo "== 1. sustained call rate$([ "$MODE" = queue ] && echo " through queue $QUEUE (DID $DID)"): hold ${HOLD_MS} ms, ${STEP_S} s of calls per rate, $AGENTS agents =="
+	echo "== 1. sustained call rate$(via)$(acd && echo " (DID $DID)"): hold ${HOLD_MS} ms, ${STEP_S} s of calls per rate, $AGENTS agents =="
 	settle
 	for r in $RATES; do
 		calls=$((r * STEP_S))
@@ -553,8 +669,8 @@ part_rate() {
 		bx0=$(box_ticks); t0=$(date +%s.%N)
 		drops0=$(udp_rcvbuf_errors); uasf0=$(stat_get "$TMP/uas.csv" "FailedCall(C)")
 		sd0=$(udp_drops "$SIP_PORT"); ad0=$(udp_drops "$AGENT_PORT")
-		[ "$MODE" = queue ] && qs0=$(qstats)
-		echo "+ sipp -sf bench/sip/uac.xml 127.0.0.1:$SIP_PORT -inf $(basename "$UAC_CSV") -r $r -m $calls -d $((HOLD_MS + QRING))"
+		acd && qs0=$(qstats)
+		echo "+ sipp -sf bench/sip/$(basename "$UAC_XML") 127.0.0.1:$SIP_PORT -inf $(basename "$UAC_CSV") -r $r -m $calls -d $((HOLD_MS + QRING))"
 		uac_run "$r" "$calls" "$HOLD_MS" "$tag"
 
 		# steady state: the last STEADY_S seconds of call placement, once
@@ -576,7 +692,7 @@ part_rate() {
 		fail=$(stat_get "$TMP/$tag.csv" "FailedCall(C)")
 		rtx=$(stat_get "$TMP/$tag.csv" "Retransmissions(C)")
 		place=$(stat_place_s "$TMP/$tag.csv")
-		if [ "$MODE" = queue ]; then
+		if acd; then
 			# sipp's success only says Hotline answered: a call the
 			# queue did not bridge to an agent failed too
 			queue_settle
@@ -588,7 +704,7 @@ part_rate() {
 		ms_call=$(awk -v t=$((hl1 - hl0)) -v hz="$HZ" -v n="$ok" 'BEGIN{printf "%.2f", n ? 1000 * t / hz / n : 0}')
 		steady=$(awk -v t=$((hlb - hla)) -v hz="$HZ" -v n=$((cb - ca)) 'BEGIN{printf "%.2f", (n > 0 ? 1000 * t / hz / n : 0)}')
 		ucpu=$(uac_cpu "$tag")
-		echo "   rate $r/s: offered $(awk -v n="$att" -v s="$place" 'BEGIN{printf "%.0f", (s > 0 ? n / s : 0)}')/s, $att calls: ok $ok, failed $fail$([ "$MODE" = queue ] && echo " (sipp failures, or not bridged to an agent)") ($pct %), sipp retransmissions $rtx"
+		echo "   rate $r/s: offered $(awk -v n="$att" -v s="$place" 'BEGIN{printf "%.0f", (s > 0 ? n / s : 0)}')/s, $att calls: ok $ok, failed $fail$(acd && echo " (sipp failures, or not bridged to an agent)") ($pct %), sipp retransmissions $rtx"
 		echo "     CPU s: hotline $(ticks_s $((hl1 - hl0))) = $ms_call ms/call over the step, $steady ms/call steady (last $STEADY_S s of placement: $(awk -v t=$((hlb - hla)) -v hz="$HZ" -v s="$STEADY_S" 'BEGIN{printf "%.0f", 100 * t / hz / s}') % of a core); uas sipp $(ticks_s $((uas1 - uas0))), uac sipp ${ucpu:-?}, echo $(ticks_s $((ec1 - ec0)))"
 		echo "     box busy $(awk -v b=$((bx1 - bx0)) -v hz="$HZ" -v a="$t0" -v z="$t1" 'BEGIN{printf "%.0f", 100 * b / hz / (z - a)}') % of $(( $(nproc) * 100 )) % over $(f2 "$(echo "$t1 - $t0" | bc)") s, of which other processes $(awk -v b=$((bx1 - bx0)) -v o=$((hl1 - hl0 + uas1 - uas0 + ec1 - ec0)) -v u="${ucpu:-0}" -v hz="$HZ" -v a="$t0" -v z="$t1" 'BEGIN{x = 100 * ((b - o) / hz - u) / (z - a); printf "%.0f", (x < 0 ? 0 : x)}') %"
 		echo "     hotline RSS $(rss "$HL" | awk '{printf "%.1f MiB (HWM %.1f)", $1 / 1024, $2 / 1024}'); UDP receive-buffer drops: box $((drops1 - drops0)), hotline SIP socket $(( $(udp_drops "$SIP_PORT") - sd0 )), uas sipp $(( $(udp_drops "$AGENT_PORT") - ad0 ))"
@@ -597,9 +713,10 @@ part_rate() {
 			echo "     uac failures: $(stat_failures "$TMP/$tag.csv")| uas failed calls +$((uasf1 - uasf0)); what the failed calls got last:"
 			grep -ao "received '[^']*" "$TMP/$tag.err" 2>/dev/null | cut -c11- | sort | uniq -c | sort -rn | head -n 3 | sed 's/^/       /' || true
 		fi
-		if [ "$MODE" = queue ]; then
+		if acd; then
 			queue_report "$qs0" "$qs1"
 		fi
+		[ "$MODE" = flow ] && flow_report "$att"
 		perf_top "$tag" "$STEADY_S"
 		SUMMARY+=("rate $r/s: $ok/$att ok ($pct % failed), hotline $ms_call ms CPU/call ($steady steady)")
 		# the first rate at or over 0.1 % failures ends the ramp
@@ -616,8 +733,8 @@ part_media() {
 	local relayed us_pkt win fin ok fail sent rcv lost drops0 drops1 cdrop edrop rssv last still deadline uacpct
 	local bx0 bx1 ours fds qs0 qs1 foreign
 	echo
-	echo "== 2. concurrent bridged calls$([ "$MODE" = queue ] && echo " through queue $QUEUE"), RTP both ways: 50 pps G.711 per call from the caller, echoed by the agent =="
-	[ "$MODE" = queue ] && echo "   (the caller's 200 comes from Hotline at once; its stream starts then, and what it sends before the agent answered is lost)"
+	echo "== 2. concurrent bridged calls$(via), RTP both ways: 50 pps G.711 per call from the caller, echoed by the agent =="
+	acd && echo "   (the caller's 200 comes from Hotline at once; its stream starts then, and what it sends before the agent answered is lost)"
 	echo "   ramp $RAMP calls/s, ${WINDOW_S} s measured window at full concurrency"
 	settle
 	for c in $CONC; do
@@ -639,8 +756,8 @@ part_media() {
 		PIDS+=("$caller")
 		drops0=$(udp_rcvbuf_errors)
 		cdrop=$(udp_drops "$CALLER_PORT"); edrop=$(udp_drops "$ECHO_PORT")
-		[ "$MODE" = queue ] && qs0=$(qstats)
-		echo "+ sipp -sf bench/sip/uac.xml 127.0.0.1:$SIP_PORT -inf $(basename "$UAC_CSV") -r $RAMP -m $c -d $((hold * 1000 + QRING)) -trace_logs -log_file $tag.media"
+		acd && qs0=$(qstats)
+		echo "+ sipp -sf bench/sip/$(basename "$UAC_XML") 127.0.0.1:$SIP_PORT -inf $(basename "$UAC_CSV") -r $RAMP -m $c -d $((hold * 1000 + QRING)) -trace_logs -log_file $tag.media"
 		uac_run "$RAMP" "$c" $((hold * 1000)) "$tag" -trace_logs -log_file "$log"
 
 		# full concurrency: every call placed and its stream running (or,
@@ -701,7 +818,7 @@ part_media() {
 		echo "     hotline RSS $rssv, $fds fds at the end of the window"
 		echo "     round trip in the window ms: p50 $(jsub "$k1" rtt_ivl_ms p50) p99 $(jsub "$k1" rtt_ivl_ms p99) max $(jsub "$k1" rtt_ivl_ms max) ($(jsub "$k1" rtt_ivl_ms n) packets)"
 		foreign="foreign $(jnum "$fin" foreign)"
-		[ "$MODE" = queue ] && foreign="prompt/music and other non-echo packets $(jnum "$fin" foreign)"
+		acd && foreign="prompt/music and other non-echo packets $(jnum "$fin" foreign)"
 		echo "     RTP whole run: sent $sent, echoed back $rcv, lost $lost ($(jnum "$fin" loss_pct) %; before a stream's first echo $(jnum "$fin" lost_head), after $((lost - $(jnum "$fin" lost_head)))), duplicates $(jnum "$fin" duplicates), $foreign; late sends $(jnum "$fin" late_sends) (max $(jnum "$fin" max_late_ms) ms)"
 		echo "     round trip (caller -> relay -> echo -> relay -> caller), whole run ms: p50 $(jsub "$fin" rtt_ms p50) p99 $(jsub "$fin" rtt_ms p99) p99.9 $(jsub "$fin" rtt_ms p999) max $(jsub "$fin" rtt_ms max)"
 		echo "     kernel UDP receive-buffer drops: $((drops1 - drops0)) (caller socket +$(( $(udp_drops "$CALLER_PORT") - cdrop )), echo socket +$(( $(udp_drops "$ECHO_PORT") - edrop )))"
@@ -709,7 +826,7 @@ part_media() {
 			echo "     uac failures: $(stat_failures "$TMP/$tag.csv")"
 			grep -ao "received '[^']*" "$TMP/$tag.err" 2>/dev/null | cut -c11- | sort | uniq -c | sort -rn | head -n 3 | sed 's/^/       /' || true
 		fi
-		if [ "$MODE" = queue ]; then
+		if acd; then
 			queue_settle
 			queue_report "$qs0" "$QS"
 		fi
@@ -724,8 +841,9 @@ part_media() {
 part_latency() {
 	local r tag cap calls hl0 hl1 line kind qs0
 	echo
-	echo "== 3. latency through the B2BUA$([ "$MODE" = queue ] && echo " and queue $QUEUE") (kernel timestamps on lo, pairs by From user) =="
-	[ "$MODE" = queue ] && echo "   (invite: caller's INVITE in -> Hotline's INVITE to the agent; pickup: caller's INVITE in -> Hotline's 200 to the caller)"
+	echo "== 3. latency through the B2BUA$(acd && via | sed 's/^ through/ and/') (kernel timestamps on lo, pairs by From user) =="
+	acd && echo "   (invite: caller's INVITE in -> Hotline's INVITE to the agent; pickup: caller's INVITE in -> Hotline's 200 to the caller)"
+	[ "$MODE" = flow ] && echo "   (through the flow, invite includes the prompt, ~1.3 s, and the caller's key: see the flow's figures in part 1)"
 	settle
 	for r in $LAT_RATES; do
 		tag=lat$r
@@ -739,9 +857,9 @@ part_latency() {
 			echo "   capture failed: $(cat "$TMP/$tag.cap.err")"
 			return
 		fi
-		echo "+ bench_sip_capture --port $SIP_PORT & sipp -sf bench/sip/uac.xml -r $r -m $calls -d $((500 + QRING))"
+		echo "+ bench_sip_capture --port $SIP_PORT & sipp -sf bench/sip/$(basename "$UAC_XML") -r $r -m $calls -d $((500 + QRING))"
 		hl0=$(ticks "$HL")
-		[ "$MODE" = queue ] && qs0=$(qstats)
+		acd && qs0=$(qstats)
 		uac_run "$r" "$calls" 500 "$tag"
 		wait "$UAC" || true
 		forget "$UAC"
@@ -754,17 +872,17 @@ part_latency() {
 		while read -r line; do
 			kind=$(grep -o '"kind":"[a-z]*"' <<<"$line" | cut -d'"' -f4)
 			# through a queue the caller's 200 precedes the agent's
-			[ "$MODE" = queue ] && [ "$kind" = answer ] && continue
+			acd && [ "$kind" = answer ] && continue
 			printf '     %-7s pairs %5s (unpaired in/out %s/%s)  ms: min %s p50 %s p90 %s p99 %s max %s\n' \
 				"$kind" \
 				"$(jnum "$line" pairs)" "$(jnum "$line" in_only)" "$(jnum "$line" out_only)" \
 				"$(jnum "$line" min)" "$(jnum "$line" p50)" "$(jnum "$line" p90)" \
 				"$(jnum "$line" p99)" "$(jnum "$line" max)"
 			if [ "$kind" = invite ]; then
-				SUMMARY+=("INVITE in->$([ "$MODE" = queue ] && echo "agent's INVITE ")out at $r calls/s: p50 $(jnum "$line" p50) p99 $(jnum "$line" p99) max $(jnum "$line" max) ms")
+				SUMMARY+=("INVITE in->$(acd && echo "agent's INVITE ")out at $r calls/s: p50 $(jnum "$line" p50) p99 $(jnum "$line" p99) max $(jnum "$line" max) ms")
 			fi
 		done <"$TMP/$tag.cap"
-		if [ "$MODE" = queue ]; then
+		if acd; then
 			queue_settle
 			queue_report "$qs0" "$QS"
 		fi
@@ -781,11 +899,11 @@ for p in $PARTS; do
 done
 
 echo
-echo "== summary ($MODE$([ "$MODE" = queue ] && echo ": callers dial DID $DID -> queue $QUEUE, $AGENTS ready members, longest_idle")) =="
+echo "== summary ($MODE$(acd && echo ": callers dial DID $DID ->$(via | sed 's/^ through//'), $AGENTS ready members, longest_idle")) =="
 for s in "${SUMMARY[@]}"; do echo "  $s"; done
 [ -n "$best_rate" ] && echo "  highest sustained rate with < 0.1 % failures: $best_rate calls/s"
 
-if [ "$MODE" = queue ]; then
+if acd; then
 	qs=$(qstats)
 	echo "  queue $QUEUE at the end: today entered $(jsub "$qs" today offered), answered $(jsub "$qs" today answered), abandoned $(jsub "$qs" today abandoned), overflowed $(jsub "$qs" today overflowed); members idle $(jsub "$qs" agents idle)/$AGENTS, waiting $(jnum "$qs" waiting)"
 fi

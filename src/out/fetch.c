@@ -487,7 +487,12 @@ static void log_result(const struct fetch_req *req, const struct wreq *w)
 {
 	uint64_t ms = mono_ms() - req->t0;
 
-	if (w->err)
+	/* ETIMEDOUT's own text says "connection": it may be the answer
+	 * that was late */
+	if (w->err == ETIMEDOUT)
+		log_info("fetch: POST %s: no complete answer after %llu ms\n",
+			 req->origin, (unsigned long long)ms);
+	else if (w->err)
 		log_info("fetch: POST %s: %m after %llu ms\n", req->origin,
 			 w->err, (unsigned long long)ms);
 	else

@@ -108,6 +108,8 @@ export async function getTrace(api, callId) {
 	return steps;
 }
 
+export { getTrace as trace };
+
 /** Poll the trace until pred(steps) holds (trace rows are written with
  *  the next event flush); returns the steps. */
 export async function waitTrace(api, callId, pred, { what = 'trace condition', timeoutMs = 5000 * SLOW } = {}) {
