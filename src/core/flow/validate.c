@@ -65,15 +65,15 @@ static size_t step_targets(const struct flow_step *s, flow_ref *v)
  */
 static int check_reachable(struct flow_parse *p, const struct flow_doc *doc)
 {
-	flow_ref todo[FLOW_STEPS_MAX], tv[TARGETS_MAX];
+	flow_ref stack[FLOW_STEPS_MAX], tv[TARGETS_MAX];
 	bool seen[FLOW_STEPS_MAX] = {false};
 	size_t top = 0;
 	char idx[24];
 
-	todo[top++] = doc->start;
+	stack[top++] = doc->start;
 	seen[doc->start] = true;
 	while (top) {
-		const struct flow_step *s = &doc->stepv[todo[--top]];
+		const struct flow_step *s = &doc->stepv[stack[--top]];
 		size_t n = step_targets(s, tv);
 
 		if (s->action == FLOW_WEBHOOK)
@@ -81,7 +81,7 @@ static int check_reachable(struct flow_parse *p, const struct flow_doc *doc)
 		for (size_t i = 0; i < n; i++) {
 			if (!seen[tv[i]]) {
 				seen[tv[i]] = true;
-				todo[top++] = tv[i];
+				stack[top++] = tv[i];
 			}
 		}
 	}
