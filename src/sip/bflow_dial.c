@@ -102,8 +102,11 @@ static int ring_number(struct bflow *f, const char *number,
 
 	/* the From of the trunk leg only: the caller stays who it is */
 	str_ncpy(from, c->from_user, sizeof(from));
-	if (caller_id && caller_id[0])
+	if (caller_id && caller_id[0]) {
+		/* the step's number wins over the trunk's (its own copy) */
 		str_ncpy(c->from_user, caller_id, sizeof(c->from_user));
+		c->route.trunk.caller_id[0] = '\0';
+	}
 	err = bcall_dial_callee(c, &f->fmts);
 	str_ncpy(c->from_user, from, sizeof(c->from_user));
 	if (err) {

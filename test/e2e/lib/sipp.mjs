@@ -151,8 +151,18 @@ export class Sipp {
 	async start() {
 		const o = this.opts;
 		this.dir = await fs.mkdtemp(path.join(os.tmpdir(), `sipp-${this.label}-`));
-		this.port = o.localPort ?? (o.transport === 'tcp' ? await freePort() : await freeUdpPort());
 		this.mediaPort = o.mediaPort ?? await freeMediaPort();
+		// the SIP port must not be one of the media ports (-mp .. -mp+4:
+		// audio, video, and a flow caller's own port), free as they may
+		// still be at this moment
+		for (let i = 0; this.port === undefined || this.port - this.mediaPort >= 0 &&
+			this.port - this.mediaPort <= 4; i++) {
+			if (i === 20)
+				throw new Error('sipp: no SIP port apart from the media ports');
+			this.port = o.localPort ?? (o.transport === 'tcp' ? await freePort() : await freeUdpPort());
+			if (o.localPort)
+				break;
+		}
 		this.files = {
 			messages: path.join(this.dir, 'messages.log'),
 			errors: path.join(this.dir, 'errors.log'),
