@@ -28,12 +28,10 @@
  * Trim: on every stop, the silent frames at the end beyond the first
  * RECORDER_KEEP_MS are dropped from the file.
  *
- * Threads: as in media/tts.c. The main thread owns the libre objects;
- * the worker sees only struct wjob (plain malloc'd memory: path and
- * samples in, an errno out). Both lists are guarded by mtx; at most one
- * wake-up (mqueue_push) is in the pipe at a time (notified). A stopped
- * recorder waits in the writer's waitl under its job id, so a recorder
- * freed meanwhile is simply not found when its result comes back.
+ * Threads (media/worker.c): the main thread owns the libre objects; the
+ * worker thread sees only struct wjob (plain malloc'd memory: path and
+ * samples in, an errno out). A recorder freed while its file is being
+ * written cancels the job's done call; the file is still written.
  *
  * Files: the parent directories are created (mode 0750), the samples go
  * to "<path>.tmp" (mode 0640), which is synced and renamed to path, so a
@@ -42,8 +40,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +48,7 @@
 #include <re.h>
 #include <hotline/audio.h>
 #include <hotline/recorder.h>
+#include <hotline/worker.h>
 #include "rtpin.h"
 
 enum {
@@ -64,51 +61,30 @@ enum {
 	WAV_BLOCK    = 4096,                /* samples converted per write */
 };
 
-/* Plain C, crosses threads: in on queued, back on done */
+/* Plain C, crosses threads: path and samples in, an errno out */
 struct wjob {
-	struct wjob *next;
-	uint64_t id;
+	struct worker_job wj;     /* in the worker's lists */
 	int err;                  /* result: 0 or an errno */
 	int16_t *samplev;         /* malloc'd, samplec used */
 	size_t samplec;
 	char path[];
 };
 
-struct wlist {
-	struct wjob *head;
-	struct wjob **tail;
-};
-
 struct recwriter {
-	/* main thread */
-	struct mqueue *mq;        /* owned */
-	struct list waitl;        /* struct recorder, not owned: stopped,
-				     their file being written */
-	uint64_t next_id;
-	pthread_t thread;
-	bool sync;                /* mtx and cond initialised */
-	bool started;             /* the worker runs: join it */
-
-	/* shared, under mtx */
-	pthread_mutex_t mtx;
-	pthread_cond_t cond;
-	struct wlist queued, done;
-	bool stop;
-	bool notified;            /* a wake-up is in the pipe */
+	struct worker *worker;    /* owned */
 };
 
 enum rec_state { REC_RUNNING = 0, REC_WRITING, REC_DONE };
 
 struct recorder {
-	struct le le;             /* in w->waitl while REC_WRITING */
 	struct recwriter *w;      /* ref */
-	struct wjob *job;         /* owned while REC_RUNNING: path, samples */
+	struct wjob *job;         /* owned while REC_RUNNING: path, samples;
+				     the worker's while REC_WRITING */
 	struct tmr guard;         /* wall-clock limits */
 	recorder_done_h *h;
 	void *arg;
 	enum rec_state state;
 	enum recorder_stop why;
-	uint64_t id;              /* of the job, once queued */
 	uint32_t duration_ms;     /* of the file, once stopped */
 
 	uint8_t pt;
@@ -128,37 +104,10 @@ struct recorder {
 };
 
 
-static void wlist_init(struct wlist *l)
+static void wjob_free(void *data)
 {
-	l->head = NULL;
-	l->tail = &l->head;
-}
+	struct wjob *j = data;
 
-
-static void wlist_push(struct wlist *l, struct wjob *j)
-{
-	j->next = NULL;
-	*l->tail = j;
-	l->tail = &j->next;
-}
-
-
-static struct wjob *wlist_pop(struct wlist *l)
-{
-	struct wjob *j = l->head;
-
-	if (j) {
-		l->head = j->next;
-		if (!l->head)
-			l->tail = &l->head;
-	}
-
-	return j;
-}
-
-
-static void wjob_free(struct wjob *j)
-{
 	if (!j)
 		return;
 
@@ -288,133 +237,43 @@ static int job_write(const struct wjob *j)
 }
 
 
-/* The worker thread: jobs in order; on stop, the queue is finished */
-static void *worker(void *arg)
+/* Worker thread: one file */
+static void job_work(void *ctx, void *data)
 {
-	struct recwriter *w = arg;
-	struct wjob *j;
+	struct wjob *j = data;
 
-	pthread_mutex_lock(&w->mtx);
-	for (;;) {
-		while (!w->stop && !w->queued.head)
-			pthread_cond_wait(&w->cond, &w->mtx);
-
-		j = wlist_pop(&w->queued);
-		if (!j)
-			break;        /* stop, and nothing left */
-		pthread_mutex_unlock(&w->mtx);
-
-		j->err = job_write(j);
-
-		pthread_mutex_lock(&w->mtx);
-		wlist_push(&w->done, j);
-		if (!w->notified && !mqueue_push(w->mq, 0, NULL))
-			w->notified = true;
-	}
-	pthread_mutex_unlock(&w->mtx);
-
-	return NULL;
+	(void)ctx;
+	j->err = job_write(j);
 }
 
 
 /* --- the writer on the main thread --------------------------------------- */
 
-static struct recorder *waiting_find(const struct recwriter *w, uint64_t id)
+/* Main thread: one written file to its recorder (not cancelled) */
+static void job_done(void *data, void *arg)
 {
-	struct le *le;
+	const struct wjob *j = data;
+	struct recorder *r = arg;
 
-	LIST_FOREACH(&w->waitl, le) {
-		struct recorder *r = le->data;
-
-		if (r->id == id)
-			return r;
-	}
-
-	return NULL;
-}
-
-
-/* Main thread: one written file to its recorder, if it is still there */
-static void job_deliver(struct recwriter *w, const struct wjob *j)
-{
-	struct recorder *r = waiting_find(w, j->id);
-
-	if (!r)
-		return;
-
-	list_unlink(&r->le);
+	r->job = NULL;
 	r->state = REC_DONE;
 	if (r->h)
 		r->h(j->err, r->duration_ms, r->why, r->arg);   /* may free r */
 }
 
 
-static void mq_handler(int id, void *data, void *arg)
-{
-	struct recwriter *w = mem_ref(arg);
-	struct wlist done;
-	struct wjob *j;
-
-	(void)id;
-	(void)data;
-
-	pthread_mutex_lock(&w->mtx);
-	done = w->done;
-	if (!done.head)
-		done.tail = &done.head;
-	wlist_init(&w->done);
-	w->notified = false;
-	pthread_mutex_unlock(&w->mtx);
-
-	/* a handler may free recorders, even the last reference to w */
-	while ((j = wlist_pop(&done))) {
-		job_deliver(w, j);
-		wjob_free(j);
-	}
-
-	mem_deref(w);
-}
+static const struct worker_handlers writer_handlers = {
+	.work = job_work,
+	.done = job_done,
+	.free = wjob_free,
+};
 
 
 static void writer_destructor(void *arg)
 {
 	struct recwriter *w = arg;
-	struct wjob *j;
 
-	if (w->started) {
-		pthread_mutex_lock(&w->mtx);
-		w->stop = true;
-		pthread_cond_signal(&w->cond);
-		pthread_mutex_unlock(&w->mtx);
-		(void)pthread_join(w->thread, NULL);
-	}
-
-	while ((j = wlist_pop(&w->queued)))
-		wjob_free(j);
-	while ((j = wlist_pop(&w->done)))
-		wjob_free(j);
-
-	mem_deref(w->mq);
-	if (w->sync) {
-		pthread_cond_destroy(&w->cond);
-		pthread_mutex_destroy(&w->mtx);
-	}
-}
-
-
-/* The worker starts with every signal blocked (the mask is inherited),
- * so signals such as SIGTERM are always handled by the main thread */
-static int thread_start(struct recwriter *w)
-{
-	sigset_t all, old;
-	int err;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&w->thread, NULL, worker, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-
-	return err;
+	mem_deref(w->worker);
 }
 
 
@@ -440,29 +299,7 @@ int recwriter_alloc(struct recwriter **wp)
 	if (!w)
 		return ENOMEM;
 
-	list_init(&w->waitl);
-	wlist_init(&w->queued);
-	wlist_init(&w->done);
-	err = pthread_mutex_init(&w->mtx, NULL);
-	if (err)
-		goto out;
-	if (pthread_cond_init(&w->cond, NULL)) {
-		pthread_mutex_destroy(&w->mtx);
-		err = ENOMEM;
-		goto out;
-	}
-	w->sync = true;
-
-	err = mqueue_alloc(&w->mq, mq_handler, w);
-	if (err)
-		goto out;
-
-	err = thread_start(w);
-	if (err)
-		goto out;
-	w->started = true;
-
- out:
+	err = worker_alloc(&w->worker, &writer_handlers, WORKER_FINISH);
 	if (err)
 		mem_deref(w);
 	else
@@ -479,8 +316,10 @@ static void recorder_destructor(void *arg)
 	struct recorder *r = arg;
 
 	tmr_cancel(&r->guard);
-	list_unlink(&r->le);       /* a result coming back finds nobody */
-	wjob_free(r->job);         /* still recording: nothing written */
+	if (r->state == REC_WRITING)
+		worker_cancel(&r->job->wj);  /* written, nobody called */
+	else
+		wjob_free(r->job);  /* running: nothing written; done: NULL */
 	mem_deref(r->w);
 }
 
@@ -503,7 +342,6 @@ static void frame_judge(struct recorder *r, size_t n)
 /* Hand the samples to the writer (the worker owns the job from now on) */
 static void rec_finish(struct recorder *r, enum recorder_stop why)
 {
-	struct recwriter *w = r->w;
 	struct wjob *j = r->job;
 
 	/* a silence stop ends where the silence was established */
@@ -518,15 +356,8 @@ static void rec_finish(struct recorder *r, enum recorder_stop why)
 	r->state = REC_WRITING;
 	r->why = why;
 	r->duration_ms = (uint32_t)(r->pos / REC_RATE_KHZ);
-	r->id = j->id = ++w->next_id;
 	j->samplec = r->pos;
-	r->job = NULL;
-	list_append(&w->waitl, &r->le, r);
-
-	pthread_mutex_lock(&w->mtx);
-	wlist_push(&w->queued, j);
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->mtx);
+	worker_push(r->w->worker, &j->wj, j, r);
 }
 
 

@@ -1,14 +1,10 @@
 /** @file media/tts.c  flite text to speech on a worker thread, results on
  *  the main loop, an LRU cache of clips by text
  *
- * Threads: the main thread owns every libre object (the tts, jobs,
- * requests, clips, the cache, the mqueue). The worker sees only struct
- * wjob, plain malloc'd memory: the text goes in, the samples come back in
- * the same struct. Both lists (queued, done) are guarded by mtx. The worker
- * wakes the main loop with mqueue_push(mq, 0, NULL) and at most one such
- * wake-up is in the pipe at a time (notified), so the non-blocking pipe
- * can never fill up; the results themselves stay in the done list, where
- * the destructor finds (and frees) them if the loop never drains them.
+ * Threads (media/worker.c): the main thread owns every libre object (the
+ * tts, jobs, requests, clips, the cache). The worker thread sees only
+ * struct synth, plain malloc'd memory: the text goes in, the samples come
+ * back in the same struct. Freeing the tts drops the queued syntheses.
  *
  * flite keeps global state (lexicon, cst_errjmp): every flite call in the
  * process is serialised by flite_mtx, so two tts objects stay correct.
@@ -18,22 +14,21 @@
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <flite/flite.h>
 #include <re.h>
 #include <hotline/audio.h>
 #include <hotline/tts.h>
+#include <hotline/worker.h>
 
 /* flite1-dev ships no header for its voices */
 cst_voice *register_cmu_us_kal(const char *voxdir);
 void unregister_cmu_us_kal(cst_voice *v);
 
-/* Plain C, crosses threads: in on queued, back on done */
-struct wjob {
-	struct wjob *next;
-	uint64_t id;
+/* Plain C, crosses threads: the text in, the samples out */
+struct synth {
+	struct worker_job wj;     /* in the worker's lists */
 	int err;                  /* result: 0, EPROTO, ENOMEM */
 	uint32_t rate;
 	size_t samplec;
@@ -41,36 +36,19 @@ struct wjob {
 	char text[];
 };
 
-struct wlist {
-	struct wjob *head;
-	struct wjob **tail;
-};
-
 struct tts {
-	/* main thread */
-	struct mqueue *mq;        /* owned */
+	struct worker *worker;    /* owned */
 	struct list jobl;         /* struct tts_job, owned: being synthesized */
 	struct list hitl;         /* struct tts_req, not owned: cache hits
 				     waiting for their timer */
 	struct list cachel;       /* struct centry, owned; most recent first */
 	size_t cache_max;
-	uint64_t next_id;
-	pthread_t thread;
-	bool sync;                /* mtx and cond initialised */
-	bool started;             /* the worker runs: join it */
-
-	/* shared, under mtx */
-	pthread_mutex_t mtx;
-	pthread_cond_t cond;
-	struct wlist queued, done;
-	bool stop;
-	bool notified;            /* a wake-up is in the pipe */
 };
 
 /* One text being synthesized, and the requests waiting for it */
 struct tts_job {
 	struct le le;             /* in tts->jobl */
-	uint64_t id;
+	struct tts *t;            /* borrowed: the tts outlives its jobs */
 	char *text;               /* owned */
 	struct list reql;         /* struct tts_req, not owned */
 };
@@ -93,39 +71,12 @@ static pthread_mutex_t flite_mtx = PTHREAD_MUTEX_INITIALIZER;
 static bool flite_ready;      /* flite_init done, under flite_mtx */
 
 
-static void wlist_init(struct wlist *l)
+static void synth_free(void *data)
 {
-	l->head = NULL;
-	l->tail = &l->head;
-}
+	struct synth *s = data;
 
-
-static void wlist_push(struct wlist *l, struct wjob *j)
-{
-	j->next = NULL;
-	*l->tail = j;
-	l->tail = &j->next;
-}
-
-
-static struct wjob *wlist_pop(struct wlist *l)
-{
-	struct wjob *j = l->head;
-
-	if (j) {
-		l->head = j->next;
-		if (!l->head)
-			l->tail = &l->head;
-	}
-
-	return j;
-}
-
-
-static void wjob_free(struct wjob *j)
-{
-	free(j->samplev);
-	free(j);
+	free(s->samplev);
+	free(s);
 }
 
 
@@ -144,34 +95,36 @@ static cst_wave *flite_synth(cst_voice *v, const char *text)
 }
 
 
-/* Worker: synthesize j->text into j's result fields */
-static void job_synth(cst_voice *v, struct wjob *j)
+/* Worker thread: synthesize s->text into s's result fields */
+static void synth_work(void *ctx, void *data)
 {
+	cst_voice *v = ctx;        /* NULL: every job fails EPROTO */
+	struct synth *s = data;
 	cst_wave *w;
 	size_t n;
 
 	pthread_mutex_lock(&flite_mtx);
-	w = v ? flite_synth(v, j->text) : NULL;
+	w = v ? flite_synth(v, s->text) : NULL;
 	pthread_mutex_unlock(&flite_mtx);
 
 	if (!w || w->num_samples < 0 || w->num_channels < 1 ||
 	    w->sample_rate < 8000 || w->sample_rate > 48000) {
-		j->err = EPROTO;
+		s->err = EPROTO;
 		goto out;
 	}
 
 	n = (size_t)w->num_samples;
-	j->samplev = malloc(n ? n * sizeof(int16_t) : 1);
-	if (!j->samplev) {
-		j->err = ENOMEM;
+	s->samplev = malloc(n ? n * sizeof(int16_t) : 1);
+	if (!s->samplev) {
+		s->err = ENOMEM;
 		goto out;
 	}
 
 	/* interleaved channels: keep the first (flite voices are mono) */
 	for (size_t i = 0; i < n; i++)
-		j->samplev[i] = w->samples[i * (size_t)w->num_channels];
-	j->samplec = n;
-	j->rate = (uint32_t)w->sample_rate;
+		s->samplev[i] = w->samples[i * (size_t)w->num_channels];
+	s->samplec = n;
+	s->rate = (uint32_t)w->sample_rate;
 
  out:
 	if (w) {
@@ -182,7 +135,8 @@ static void job_synth(cst_voice *v, struct wjob *j)
 }
 
 
-static cst_voice *voice_open(void)
+/* Worker thread, first: the voice is the thread's context */
+static void *voice_open(void)
 {
 	cst_voice *v;
 
@@ -198,45 +152,17 @@ static cst_voice *voice_open(void)
 }
 
 
-static void voice_close(cst_voice *v)
+/* Worker thread, last */
+static void voice_close(void *ctx)
 {
+	cst_voice *v = ctx;
+
 	if (!v)
 		return;
 
 	pthread_mutex_lock(&flite_mtx);
 	unregister_cmu_us_kal(v);
 	pthread_mutex_unlock(&flite_mtx);
-}
-
-
-/* The worker thread: one job at a time until stop */
-static void *worker(void *arg)
-{
-	struct tts *t = arg;
-	cst_voice *v = voice_open();   /* NULL: every job fails EPROTO */
-	struct wjob *j;
-
-	pthread_mutex_lock(&t->mtx);
-	for (;;) {
-		while (!t->stop && !t->queued.head)
-			pthread_cond_wait(&t->cond, &t->mtx);
-		if (t->stop)
-			break;
-
-		j = wlist_pop(&t->queued);
-		pthread_mutex_unlock(&t->mtx);
-
-		job_synth(v, j);
-
-		pthread_mutex_lock(&t->mtx);
-		wlist_push(&t->done, j);
-		if (!t->notified && !mqueue_push(t->mq, 0, NULL))
-			t->notified = true;
-	}
-	pthread_mutex_unlock(&t->mtx);
-
-	voice_close(v);
-	return NULL;
 }
 
 
@@ -315,15 +241,14 @@ static void cache_put(struct tts *t, const char *text,
 }
 
 
-static struct tts_job *job_find(const struct tts *t, uint64_t id,
-				const char *text)
+static struct tts_job *job_find(const struct tts *t, const char *text)
 {
 	struct le *le;
 
 	LIST_FOREACH(&t->jobl, le) {
 		struct tts_job *job = le->data;
 
-		if (text ? !strcmp(job->text, text) : job->id == id)
+		if (!strcmp(job->text, text))
 			return job;
 	}
 
@@ -331,21 +256,20 @@ static struct tts_job *job_find(const struct tts *t, uint64_t id,
 }
 
 
-/* Main thread: one finished job to its requests (t is referenced) */
-static void job_deliver(struct tts *t, struct wjob *w)
+/* Main thread: one finished synthesis to its requests */
+static void synth_done(void *data, void *arg)
 {
-	struct tts_job *job = job_find(t, w->id, NULL);
+	const struct synth *s = data;
+	struct tts_job *job = arg;
+	struct tts *t = mem_ref(job->t);
 	struct audio_clip *clip = NULL;
 	struct le *le;
-	int err = w->err;
-
-	if (!job)
-		return;
+	int err = s->err;
 
 	list_unlink(&job->le);   /* ours now; a new tts_say starts afresh */
 	if (!err)
-		err = audio_clip_from_pcm(&clip, w->samplev, w->samplec,
-					  w->rate);
+		err = audio_clip_from_pcm(&clip, s->samplev, s->samplec,
+					  s->rate);
 	if (!err)
 		cache_put(t, job->text, clip);
 
@@ -359,54 +283,26 @@ static void job_deliver(struct tts *t, struct wjob *w)
 
 	mem_deref(job);
 	mem_deref(clip);
-}
-
-
-static void mq_handler(int id, void *data, void *arg)
-{
-	struct tts *t = mem_ref(arg);
-	struct wlist done;
-	struct wjob *w;
-
-	(void)id;
-	(void)data;
-
-	pthread_mutex_lock(&t->mtx);
-	done = t->done;
-	if (!done.head)
-		done.tail = &done.head;
-	wlist_init(&t->done);
-	t->notified = false;
-	pthread_mutex_unlock(&t->mtx);
-
-	while ((w = wlist_pop(&done))) {
-		if (mem_nrefs(t) > 1)
-			job_deliver(t, w);
-		wjob_free(w);
-	}
-
 	mem_deref(t);
 }
+
+
+static const struct worker_handlers synth_handlers = {
+	.open  = voice_open,
+	.work  = synth_work,
+	.close = voice_close,
+	.done  = synth_done,
+	.free  = synth_free,
+};
 
 
 static void tts_destructor(void *arg)
 {
 	struct tts *t = arg;
-	struct wjob *w;
 	struct le *le;
 
-	if (t->started) {
-		pthread_mutex_lock(&t->mtx);
-		t->stop = true;
-		pthread_cond_signal(&t->cond);
-		pthread_mutex_unlock(&t->mtx);
-		(void)pthread_join(t->thread, NULL);
-	}
-
-	while ((w = wlist_pop(&t->queued)))
-		wjob_free(w);
-	while ((w = wlist_pop(&t->done)))
-		wjob_free(w);
+	/* first: no synth_done after this */
+	mem_deref(t->worker);
 
 	while ((le = list_head(&t->hitl))) {
 		struct tts_req *req = le->data;
@@ -416,27 +312,6 @@ static void tts_destructor(void *arg)
 	}
 	list_flush(&t->jobl);
 	list_flush(&t->cachel);
-	mem_deref(t->mq);
-	if (t->sync) {
-		pthread_cond_destroy(&t->cond);
-		pthread_mutex_destroy(&t->mtx);
-	}
-}
-
-
-/* The worker starts with every signal blocked (the mask is inherited),
- * so signals such as SIGTERM are always handled by the main thread */
-static int thread_start(struct tts *t)
-{
-	sigset_t all, old;
-	int err;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&t->thread, NULL, worker, t);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-
-	return err;
 }
 
 
@@ -465,28 +340,7 @@ int tts_alloc(struct tts **tp, size_t cache_max)
 		return ENOMEM;
 
 	t->cache_max = cache_max;
-	wlist_init(&t->queued);
-	wlist_init(&t->done);
-	err = pthread_mutex_init(&t->mtx, NULL);
-	if (err)
-		goto out;
-	if (pthread_cond_init(&t->cond, NULL)) {
-		pthread_mutex_destroy(&t->mtx);
-		err = ENOMEM;
-		goto out;
-	}
-	t->sync = true;
-
-	err = mqueue_alloc(&t->mq, mq_handler, t);
-	if (err)
-		goto out;
-
-	err = thread_start(t);
-	if (err)
-		goto out;
-	t->started = true;
-
- out:
+	err = worker_alloc(&t->worker, &synth_handlers, WORKER_DROP);
 	if (err)
 		mem_deref(t);
 	else
@@ -513,27 +367,23 @@ static int job_start(struct tts_job **jobp, struct tts *t, const char *text)
 {
 	size_t len = strlen(text);
 	struct tts_job *job;
-	struct wjob *w;
+	struct synth *s;
 
 	job = mem_zalloc(sizeof(*job), job_destructor);
 	if (!job)
 		return ENOMEM;
 
-	w = calloc(1, sizeof(*w) + len + 1);
-	if (!w || str_dup(&job->text, text)) {
-		free(w);
+	s = calloc(1, sizeof(*s) + len + 1);
+	if (!s || str_dup(&job->text, text)) {
+		free(s);
 		mem_deref(job);
 		return ENOMEM;
 	}
 
-	job->id = w->id = ++t->next_id;
-	memcpy(w->text, text, len + 1);
+	job->t = t;
+	memcpy(s->text, text, len + 1);
 	list_append(&t->jobl, &job->le, job);
-
-	pthread_mutex_lock(&t->mtx);
-	wlist_push(&t->queued, w);
-	pthread_cond_signal(&t->cond);
-	pthread_mutex_unlock(&t->mtx);
+	worker_push(t->worker, &s->wj, s, job);
 
 	*jobp = job;
 	return 0;
@@ -588,7 +438,7 @@ int tts_say(struct tts_req **reqp, struct tts *t, const char *text,
 		return 0;
 	}
 
-	job = job_find(t, 0, text);
+	job = job_find(t, text);
 	if (!job) {
 		err = job_start(&job, t, text);
 		if (err) {
