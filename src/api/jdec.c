@@ -6,42 +6,11 @@
 #include <string.h>
 #include <jansson.h>
 #include <hotline/jdec.h>
+#include <hotline/utf8text.h>
 
 
-/* After a truncation s[0..n) may end inside a UTF-8 sequence; cut it so
- * the string stays valid UTF-8 (json_string() refuses anything else). */
-static void utf8_cut(char *s, size_t n)
-{
-	size_t lead = n, need;
-	unsigned char c;
-
-	while (lead > 0 && n - lead < 4 &&
-	       ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
-		--lead;
-
-	if (lead == 0)
-		return;
-
-	--lead;
-	c = (unsigned char)s[lead];
-
-	if (c < 0x80)
-		need = 1;
-	else if ((c & 0xe0) == 0xc0)
-		need = 2;
-	else if ((c & 0xf0) == 0xe0)
-		need = 3;
-	else if ((c & 0xf8) == 0xf0)
-		need = 4;
-	else
-		return;  /* not UTF-8 in the first place */
-
-	if (n - lead < need)
-		s[lead] = '\0';
-}
-
-
-/* Copy src into dst[sz], truncating at a character boundary. */
+/* Copy src into dst[sz], truncating at a character boundary (a copy
+ * of a valid src stays valid UTF-8: json_string() refuses anything else) */
 static void copy_utf8(char *dst, size_t sz, const char *src)
 {
 	size_t n = strlen(src);
@@ -52,8 +21,7 @@ static void copy_utf8(char *dst, size_t sz, const char *src)
 	}
 
 	memcpy(dst, src, sz - 1);
-	dst[sz - 1] = '\0';
-	utf8_cut(dst, sz - 1);
+	dst[utf8text_cut(dst, sz - 1)] = '\0';
 }
 
 
@@ -90,7 +58,8 @@ int jdec_fail(struct jdec_error *err, int status, const char *code,
 	if (n < 0)
 		err->message[0] = '\0';
 	else if ((size_t)n >= sizeof(err->message))
-		utf8_cut(err->message, sizeof(err->message) - 1);
+		err->message[utf8text_cut(err->message,
+					  sizeof(err->message) - 1)] = '\0';
 
 	return EPROTO;
 }

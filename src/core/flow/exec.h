@@ -133,7 +133,6 @@ enum exec_run exec_hangup_run(struct flow_exec *x);
 
 /* vars.c */
 bool flow_var_name_valid(const char *name);
-size_t flow_utf8_cut(const char *s, size_t n);
 void flow_vars_free(struct flow_exec *x);
 
 /* cond.c: whether c holds; rhs receives the expanded value */

@@ -5,43 +5,8 @@
 #include <string.h>
 #include <re_types.h>
 #include <re_mbuf.h>
+#include <hotline/utf8text.h>
 #include "exec.h"
-
-/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-
-	/* second byte ranges that exclude overlongs and surrogates */
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	return n;
-}
 
 /*
  * The JSON form of the character at s (NUL-terminated) in out[8]:
@@ -69,7 +34,7 @@ static size_t esc_char(const char *s, char out[8], size_t *used)
 		snprintf(out, 8, "\\u%04x", c);
 		return 6;
 	}
-	n = utf8_len((const unsigned char *)s);
+	n = utf8text_seq_len(s);
 	if (!n) {
 		memcpy(out, "\\ufffd", 6);
 		return 6;

@@ -8,6 +8,7 @@
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
+#include <hotline/utf8text.h>
 #include "parse.h"
 
 /* ---- where we are: JSON Pointers (RFC 6901) ---- */
@@ -32,7 +33,7 @@ static void path_append(struct flow_parse *p, const char *s, bool key)
 		p->path[p->plen++] = esc[1];
 	}
 	p->path[p->plen] = '\0';
-	flow_utf8_trim(p->path);
+	utf8text_trim(p->path);
 	p->plen = strlen(p->path);
 }
 
@@ -82,7 +83,7 @@ int flow_parse_fail(struct flow_parse *p, const char *field,
 	va_start(ap, fmt);
 	(void)vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
-	flow_utf8_trim(err->message);
+	utf8text_trim(err->message);
 	return EINVAL;
 }
 
@@ -97,10 +98,10 @@ const char *flow_parse_quote(char *buf, size_t sz, const char *s)
 	else {
 		memcpy(buf, s, keep);
 		buf[keep] = '\0';
-		flow_utf8_trim(buf);
+		utf8text_trim(buf);
 		strcat(buf, "\xe2\x80\xa6");
 	}
-	flow_utf8_trim(buf);
+	utf8text_trim(buf);
 	return buf;
 }
 
@@ -562,7 +563,7 @@ static int load(json_t **rootp, const char *json, size_t len,
 	(void)snprintf(err->message, sizeof(err->message),
 		       "not valid JSON: %s (line %d, column %d)", jerr.text,
 		       jerr.line, jerr.column);
-	flow_utf8_trim(err->message);
+	utf8text_trim(err->message);
 	return EINVAL;
 }
 

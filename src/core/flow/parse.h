@@ -101,7 +101,6 @@ bool flow_regex_simple(const char *re, unsigned *cost, char *why,
 		       size_t sz);
 int  flow_time_parse(const char *s, bool end, uint16_t *min);
 bool flow_date_parse(const char *s, struct flow_date *d);
-void flow_utf8_trim(char *s);
 
 /* --- graph and references (validate.c), after a complete parse --- */
 

@@ -4,6 +4,7 @@
 #include <re_types.h>
 #include <re_fmt.h>
 #include <re_mem.h>
+#include <hotline/utf8text.h>
 #include "exec.h"
 
 /** Whether name is a variable name: [a-z0-9_.]{1,63}. */
@@ -15,20 +16,6 @@ bool flow_var_name_valid(const char *name)
 		return false;
 	n = strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_.");
 	return n > 0 && n < FLOW_VAR_NAME_MAX && name[n] == '\0';
-}
-
-/**
- * The length, at most n, of a prefix of s (at least n bytes long) that
- * does not end inside a UTF-8 sequence: when the byte at s[n] continues
- * a sequence, back off to where it started (at most 3 bytes).
- */
-size_t flow_utf8_cut(const char *s, size_t n)
-{
-	size_t k = n;
-
-	while (k > 0 && n - k < 4 && ((unsigned char)s[k] & 0xc0) == 0x80)
-		k--;
-	return n - k < 4 ? k : n;
 }
 
 static struct flow_var *var_find(const struct flow_exec *x, const char *name)
@@ -64,7 +51,7 @@ int flow_var_set(struct flow_exec *x, const char *name, const char *value)
 
 	n = strlen(value);
 	if (n > FLOW_VAR_VALUE_MAX - 1)
-		n = flow_utf8_cut(value, FLOW_VAR_VALUE_MAX - 1);
+		n = utf8text_cut(value, FLOW_VAR_VALUE_MAX - 1);
 	copy = mem_alloc(n + 1, NULL);
 	if (!copy)
 		return ENOMEM;
@@ -124,7 +111,7 @@ static void tout_put(struct tout *o, const char *s, size_t n)
 		return;
 	if (n > o->size - 1 - o->len) {
 		/* cut inside s: keep whole UTF-8 sequences of s only */
-		n = flow_utf8_cut(s, o->size - 1 - o->len);
+		n = utf8text_cut(s, o->size - 1 - o->len);
 		o->cut = true;
 	}
 	memcpy(o->p + o->len, s, n);
