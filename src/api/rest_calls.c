@@ -175,20 +175,29 @@ static void calls_list(struct rest_req *r)
 	rest_page_reply(r, &lc.pc, err, "calls");
 }
 
-static void calls_get(struct rest_req *r)
+/* The call of the path's {id}, up to date; false when a reply (400,
+ * 404, 500) was sent instead */
+static bool call_load(struct rest_req *r, struct call_record *c)
 {
-	struct call_record c;
 	int err;
 
 	if (param_call_id(r))
-		return;
+		return false;
 	rest_records_settle(r);
-	err = store_call_get(r->api->st, r->paramv[0], &c);
+	err = store_call_get(r->api->st, r->paramv[0], c);
 	if (err) {
 		rest_error_store(r, err, "call", "conflict");
-		return;
+		return false;
 	}
-	rest_reply_json(r, 200, call_json(&c, clock_now_ms()), NULL);
+	return true;
+}
+
+static void calls_get(struct rest_req *r)
+{
+	struct call_record c;
+
+	if (call_load(r, &c))
+		rest_reply_json(r, 200, call_json(&c, clock_now_ms()), NULL);
 }
 
 /* The one errno -> HTTP table of click-to-call */
@@ -353,14 +362,8 @@ static void calls_trace(struct rest_req *r)
 	json_t *steps;
 	int err;
 
-	if (param_call_id(r))
+	if (!call_load(r, &c))
 		return;
-	rest_records_settle(r);
-	err = store_call_get(r->api->st, r->paramv[0], &c);
-	if (err) {
-		rest_error_store(r, err, "call", "conflict");
-		return;
-	}
 	steps = json_array();
 	err = store_trace_list(r->api->st, c.id, trace_step, steps);
 	if (err) {
