@@ -47,3 +47,14 @@ bool loopwait_until(bool (*cond)(void *arg), void *arg, uint32_t ms)
 	tmr_cancel(&guard);
 	return w.ok;
 }
+
+static bool never(void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+void loopwait_run(uint32_t ms)
+{
+	(void)loopwait_until(never, NULL, ms);
+}

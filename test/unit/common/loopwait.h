@@ -10,4 +10,7 @@
  *  pass; whether it held. */
 bool loopwait_until(bool (*cond)(void *arg), void *arg, uint32_t ms);
 
+/** Run re_main for ms, whatever happens meanwhile */
+void loopwait_run(uint32_t ms);
+
 #endif

@@ -18,6 +18,7 @@
 #include <re.h>
 #include <hotline/audio.h>
 #include <hotline/recorder.h>
+#include "loopwait.h"
 
 #define WAIT_MS 5000        /* a write that takes longer has failed */
 #define SSRC    0x5eed1234u
@@ -52,56 +53,9 @@ static void on_done(int err, uint32_t ms, enum recorder_stop why, void *arg)
 
 /* --- the loop ------------------------------------------------------------ */
 
-struct waiter {
-	bool (*cond)(void *arg);
-	void *arg;
-	struct tmr poll;
-	bool ok;
-};
-
-static void wait_poll(void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->cond(w->arg)) {
-		w->ok = true;
-		re_cancel();
-		return;
-	}
-	tmr_start(&w->poll, 1, wait_poll, w);
-}
-
-static void wait_guard(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-/* Run libre's loop until cond holds or ms pass */
-static bool wait_until(bool (*cond)(void *arg), void *arg, uint32_t ms)
-{
-	struct waiter w = {.cond = cond, .arg = arg};
-	struct tmr guard;
-
-	tmr_init(&w.poll);
-	tmr_init(&guard);
-	tmr_start(&w.poll, 0, wait_poll, &w);
-	tmr_start(&guard, ms, wait_guard, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&guard);
-	return w.ok;
-}
-
 static bool called(void *arg)
 {
 	return ((struct res *)arg)->calls > 0;
-}
-
-static bool never(void *arg)
-{
-	(void)arg;
-	return false;
 }
 
 static bool file_exists(void *arg)
@@ -113,8 +67,8 @@ static bool file_exists(void *arg)
  * call would show) */
 static void wait_done(struct res *r)
 {
-	assert_true(wait_until(called, r, WAIT_MS));
-	(void)wait_until(never, NULL, 20);
+	assert_true(loopwait_until(called, r, WAIT_MS));
+	loopwait_run(20);
 	assert_int_equal(r->calls, 1);
 }
 
@@ -543,7 +497,7 @@ static void test_freeing(void **state)
 	stream_init(&s, 0);
 	send_ms(r, &s, 500, AMP);
 	mem_deref(r);
-	(void)wait_until(never, NULL, 500);    /* past the silence guard */
+	loopwait_run(500);    /* past the silence guard */
 	assert_int_equal(res.calls, 0);
 	assert_int_equal(access(path, F_OK), -1);
 
@@ -552,8 +506,8 @@ static void test_freeing(void **state)
 	send_ms(r, &s, 500, AMP);
 	recorder_stop(r);
 	mem_deref(r);
-	assert_true(wait_until(file_exists, path2, WAIT_MS));
-	(void)wait_until(never, NULL, 50);
+	assert_true(loopwait_until(file_exists, path2, WAIT_MS));
+	loopwait_run(50);
 	assert_int_equal(res2.calls, 0);
 
 	/* the handler frees the recorder and the last ref to its writer */
@@ -729,7 +683,7 @@ static void test_einval(void **state)
 	p.silence_ms = 0;
 	assert_int_equal(recorder_alloc(&r, writer, &p, path, NULL, NULL), 0);
 	recorder_stop(r);
-	assert_true(wait_until(file_exists, path, WAIT_MS));
+	assert_true(loopwait_until(file_exists, path, WAIT_MS));
 	mem_deref(r);
 	recorder_rtp(NULL, (const uint8_t *)"x", 1);
 	recorder_stop(NULL);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <re.h>
 #include <hotline/relay.h>
+#include "loopwait.h"
 
 #define WAIT_MS 2000   /* a condition that takes longer has failed */
 
@@ -108,48 +109,6 @@ static void client_send(const struct client *c, const struct sa *to,
 			 (ssize_t)len);
 }
 
-/* Run libre's loop until cond holds (checked every millisecond) or ms */
-struct waiter {
-	bool (*cond)(void *arg);
-	void *arg;
-	struct tmr poll;
-	bool ok;
-};
-
-static void wait_poll(void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->cond(w->arg)) {
-		w->ok = true;
-		re_cancel();
-		return;
-	}
-
-	tmr_start(&w->poll, 1, wait_poll, w);
-}
-
-static void wait_guard(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-static bool wait_until(bool (*cond)(void *arg), void *arg, uint32_t ms)
-{
-	struct waiter w = {.cond = cond, .arg = arg};
-	struct tmr guard;
-
-	tmr_init(&w.poll);
-	tmr_init(&guard);
-	tmr_start(&w.poll, 0, wait_poll, &w);
-	tmr_start(&guard, ms, wait_guard, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&guard);
-	return w.ok;
-}
-
 struct rx_want {
 	const struct client *c;
 	unsigned n;
@@ -166,7 +125,7 @@ static void wait_rx(const struct client *c, unsigned n)
 {
 	struct rx_want w = {c, n};
 
-	assert_true(wait_until(rx_reached, &w, WAIT_MS));
+	assert_true(loopwait_until(rx_reached, &w, WAIT_MS));
 	assert_int_equal(c->rx, n);
 }
 
@@ -191,7 +150,7 @@ static void wait_dropped(const struct relay *rl, enum relay_side side,
 	struct drop_want w = {rl, side, n};
 	struct relay_stats st;
 
-	assert_true(wait_until(drops_reached, &w, WAIT_MS));
+	assert_true(loopwait_until(drops_reached, &w, WAIT_MS));
 	relay_stats(rl, side, &st);
 	assert_int_equal(st.dropped, n);
 }
@@ -667,7 +626,7 @@ static void test_timeout(void **state)
 
 	tmr_init(&tsc.feed);
 	tmr_start(&tsc.feed, 0, feed, NULL);
-	assert_true(wait_until(active_fired, NULL, 4000));
+	assert_true(loopwait_until(active_fired, NULL, 4000));
 	tmr_cancel(&tsc.feed);
 
 	/* idle: once, after 1 s and within a sweep period of it */
@@ -690,7 +649,7 @@ static void test_timeout(void **state)
 	assert_non_null(tsc.held.rl);
 	tsc.start = tmr_jiffies();
 	relay_set_hold(tsc.held.rl, false);
-	assert_true(wait_until(held_fired, NULL, 3000));
+	assert_true(loopwait_until(held_fired, NULL, 3000));
 	assert_int_equal(tsc.held.fired, 1);
 	assert_true(tsc.held.fired_at >= 1000 && tsc.held.fired_at <= 2000);
 	assert_null(tsc.held.rl);

@@ -13,6 +13,7 @@
 #include <re.h>
 #include <hotline/audio.h>
 #include <hotline/tts.h>
+#include "loopwait.h"
 
 #define WAIT_MS 20000   /* synthesis under ASan on a busy machine */
 #define PHRASE "Your estimated wait time is two minutes"
@@ -37,45 +38,9 @@ static void on_tts(int err, struct audio_clip *clip, void *arg)
 		*r->freetp = mem_deref(*r->freetp);
 }
 
-struct waiter {
-	const unsigned *calls;
-	unsigned want;
-	struct tmr poll;
-	bool ok;
-};
-
-static void wait_poll(void *arg)
+static bool called(void *arg)
 {
-	struct waiter *w = arg;
-
-	if (*w->calls >= w->want) {
-		w->ok = true;
-		re_cancel();
-		return;
-	}
-	tmr_start(&w->poll, 1, wait_poll, w);
-}
-
-static void wait_guard(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-/* Run the loop until *calls reaches want */
-static bool wait_calls(const unsigned *calls, unsigned want, uint32_t ms)
-{
-	struct waiter w = {.calls = calls, .want = want};
-	struct tmr guard;
-
-	tmr_init(&w.poll);
-	tmr_init(&guard);
-	tmr_start(&w.poll, 0, wait_poll, &w);
-	tmr_start(&guard, ms, wait_guard, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&guard);
-	return w.ok;
+	return ((struct res *)arg)->calls > 0;
 }
 
 static double now_ms(void)
@@ -98,7 +63,7 @@ static void test_say(void **state)
 	t0 = now_ms();
 	assert_int_equal(tts_say(&req, t, PHRASE, on_tts, &r), 0);
 	assert_int_equal(r.calls, 0);            /* never synchronously */
-	assert_true(wait_calls(&r.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 	ms = now_ms() - t0;
 	assert_int_equal(r.calls, 1);
 	assert_int_equal(r.err, 0);
@@ -131,33 +96,33 @@ static void test_cache(void **state)
 	(void)state;
 	assert_int_equal(tts_alloc(&t, 2), 0);
 	assert_int_equal(tts_say(&rv[0], t, "one", on_tts, &one), 0);
-	assert_true(wait_calls(&one.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &one, WAIT_MS));
 
 	assert_int_equal(tts_say(&rv[1], t, "one", on_tts, &hit), 0);
 	assert_int_equal(hit.calls, 0);          /* not re-entrant */
-	assert_true(wait_calls(&hit.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &hit, WAIT_MS));
 	assert_int_equal(hit.err, 0);
 	assert_ptr_equal(hit.clip, one.clip);
 
 	/* cache of 2: "two" in, "one" used again, "three" evicts "two" */
 	assert_int_equal(tts_say(&rv[2], t, "two", on_tts, &two), 0);
-	assert_true(wait_calls(&two.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &two, WAIT_MS));
 	hit.calls = 0;
 	assert_int_equal(tts_say(&rv[3], t, "one", on_tts, &hit), 0);
-	assert_true(wait_calls(&hit.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &hit, WAIT_MS));
 	assert_ptr_equal(hit.clip, one.clip);
 	assert_int_equal(tts_say(&rv[4], t, "three", on_tts, &three), 0);
-	assert_true(wait_calls(&three.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &three, WAIT_MS));
 
 	hit.calls = 0;
 	rv[1] = mem_deref(rv[1]);
 	assert_int_equal(tts_say(&rv[1], t, "one", on_tts, &hit), 0);
-	assert_true(wait_calls(&hit.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &hit, WAIT_MS));
 	assert_ptr_equal(hit.clip, one.clip);
 
 	/* "two" is made again: equal samples, a new clip */
 	assert_int_equal(tts_say(&rv[5], t, "two", on_tts, &again), 0);
-	assert_true(wait_calls(&again.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &again, WAIT_MS));
 	assert_int_equal(again.err, 0);
 	assert_ptr_not_equal(again.clip, two.clip);
 	assert_int_equal(again.clip->samplec, two.clip->samplec);
@@ -185,13 +150,13 @@ static void test_shared_work(void **state)
 	assert_int_equal(tts_alloc(&t, 0), 0);
 	assert_int_equal(tts_say(&r1, t, PHRASE, on_tts, &a), 0);
 	assert_int_equal(tts_say(&r2, t, PHRASE, on_tts, &b), 0);
-	assert_true(wait_calls(&b.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &b, WAIT_MS));
 	assert_int_equal(a.calls, 1);
 	assert_ptr_equal(a.clip, b.clip);
 
 	/* done and not cached: a new synthesis, a new clip */
 	assert_int_equal(tts_say(&r3, t, PHRASE, on_tts, &c), 0);
-	assert_true(wait_calls(&c.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &c, WAIT_MS));
 	assert_ptr_not_equal(c.clip, a.clip);
 
 	mem_deref(r1);
@@ -218,14 +183,14 @@ static void test_cancel(void **state)
 	assert_int_equal(tts_say(&r3, t, "third prompt", on_tts, &c), 0);
 	r1 = mem_deref(r1);       /* likely being synthesized right now */
 	r2 = mem_deref(r2);       /* still queued */
-	assert_true(wait_calls(&c.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &c, WAIT_MS));
 	assert_int_equal(a.calls + b.calls, 0);
 
 	/* the cancelled work still filled the cache */
 	assert_int_equal(tts_say(&r4, t, "first prompt", on_tts, &d), 0);
 	r4 = mem_deref(r4);
 	assert_int_equal(tts_say(&r1, t, "second prompt", on_tts, &a), 0);
-	assert_true(wait_calls(&a.calls, 1, 50));
+	assert_true(loopwait_until(called, &a, 50));
 	assert_int_equal(d.calls, 0);
 
 	mem_deref(r1);
@@ -251,13 +216,13 @@ static void test_free_busy(void **state)
 
 	assert_int_equal(tts_alloc(&t, 8), 0);
 	assert_int_equal(tts_say(&r1, t, "cached", on_tts, &a), 0);
-	assert_true(wait_calls(&a.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &a, WAIT_MS));
 	assert_int_equal(tts_say(&r2, t, text, on_tts, &b), 0);
 	assert_int_equal(tts_say(&r3, t, "cached", on_tts, &c), 0);
 	t = mem_deref(t);
 
 	/* run the loop a little: nothing arrives */
-	assert_false(wait_calls(&b.calls, 1, 100));
+	assert_false(loopwait_until(called, &b, 100));
 	assert_int_equal(b.calls + c.calls, 0);
 	mem_deref(r1);
 	mem_deref(r2);
@@ -287,9 +252,9 @@ static void test_free_from_handler(void **state)
 	a.freetp = &t;
 	assert_int_equal(tts_say(&r1, t, "goodbye", on_tts, &a), 0);
 	assert_int_equal(tts_say(&r2, t, "goodbye", on_tts, &b), 0);
-	assert_true(wait_calls(&a.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &a, WAIT_MS));
 	assert_null(t);
-	assert_false(wait_calls(&b.calls, 1, 50));
+	assert_false(loopwait_until(called, &b, 50));
 	mem_deref(r1);
 	mem_deref(r2);
 	mem_deref(a.clip);
@@ -318,7 +283,7 @@ static void test_einval(void **state)
 
 	/* text flite has no words for: an empty clip, not an error */
 	assert_int_equal(tts_say(&req, t, " \x01\x02\xff", on_tts, &r), 0);
-	assert_true(wait_calls(&r.calls, 1, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 	assert_int_equal(r.err, 0);
 	assert_non_null(r.clip);
 	req = mem_deref(req);

@@ -18,6 +18,7 @@
 #include <hotline/fetch.h>
 #include <hotline/log.h>
 #include <hotline/version.h>
+#include "loopwait.h"
 
 #define WAIT_MS  10000
 #define BIG_LEN  (100 * 1024)
@@ -188,49 +189,6 @@ static void on_fetch(int err, uint16_t status, const char *body, size_t len,
 		*r->freefp = mem_deref(*r->freefp);
 }
 
-typedef bool (cond_h)(void *arg);
-
-struct waiter {
-	cond_h *cond;
-	void *arg;
-	struct tmr poll;
-	bool ok;
-};
-
-static void wait_poll(void *arg)
-{
-	struct waiter *w = arg;
-
-	if (w->cond && w->cond(w->arg)) {
-		w->ok = true;
-		re_cancel();
-		return;
-	}
-	tmr_start(&w->poll, 1, wait_poll, w);
-}
-
-static void wait_guard(void *arg)
-{
-	(void)arg;
-	re_cancel();
-}
-
-/* Run the loop until cond holds (true) or ms passed (false) */
-static bool wait_for(cond_h *cond, void *arg, uint32_t ms)
-{
-	struct waiter w = {.cond = cond, .arg = arg};
-	struct tmr guard;
-
-	tmr_init(&w.poll);
-	tmr_init(&guard);
-	tmr_start(&w.poll, 0, wait_poll, &w);
-	tmr_start(&guard, ms, wait_guard, NULL);
-	assert_int_equal(re_main(NULL), 0);
-	tmr_cancel(&w.poll);
-	tmr_cancel(&guard);
-	return w.ok;
-}
-
 static bool called(void *arg)
 {
 	return ((struct res *)arg)->calls > 0;
@@ -291,7 +249,7 @@ static void test_ok(void **state)
 	assert_int_equal(fetch_post(&req, f, u, "{\"call\":\"c-1\",\"n\":7}",
 				    5000, on_fetch, &r), 0);
 	assert_int_equal(r.calls, 0);            /* never synchronously */
-	assert_true(wait_for(called, &r, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 
 	assert_int_equal(r.calls, 1);
 	assert_int_equal(r.err, 0);
@@ -331,12 +289,12 @@ static void test_statuses(void **state)
 	url(u, sizeof(u), "/exact");
 	assert_int_equal(fetch_post(&r3, f, u, "{}", 5000, on_fetch, &c), 0);
 
-	assert_true(wait_for(called, &a, WAIT_MS));
+	assert_true(loopwait_until(called, &a, WAIT_MS));
 	assert_int_equal(a.err, 0);
 	assert_int_equal(a.status, 500);
 	assert_string_equal(a.body, "oops");
 
-	assert_true(wait_for(called, &c, WAIT_MS));
+	assert_true(loopwait_until(called, &c, WAIT_MS));
 	assert_int_equal(c.err, 0);
 	assert_int_equal(c.status, 200);
 	assert_int_equal(c.len, FETCH_ANSWER_MAX);
@@ -346,10 +304,10 @@ static void test_statuses(void **state)
 	{
 		unsigned one = 1;
 
-		assert_true(wait_for(held_at_least, &one, WAIT_MS));
+		assert_true(loopwait_until(held_at_least, &one, WAIT_MS));
 	}
 	server_release();
-	assert_true(wait_for(called, &b, WAIT_MS));
+	assert_true(loopwait_until(called, &b, WAIT_MS));
 	assert_int_equal(b.err, 0);
 	assert_int_equal(b.status, 200);
 	assert_string_equal(b.body, "{\"late\":0}");
@@ -374,7 +332,7 @@ static void test_timeout(void **state)
 	url(u, sizeof(u), "/hang");
 	t0 = now_ms();
 	assert_int_equal(fetch_post(&req, f, u, "{}", 300, on_fetch, &r), 0);
-	assert_true(wait_for(called, &r, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 	ms = now_ms() - t0;
 	assert_int_equal(r.err, ETIMEDOUT);
 	assert_int_equal(r.status, 0);
@@ -411,7 +369,7 @@ static void test_refused(void **state)
 
 	fflush(stderr);
 	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
-	assert_true(wait_for(called, &r, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 	fflush(stderr);
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
@@ -454,10 +412,10 @@ static void test_bad_answers(void **state)
 	url(u, sizeof(u), "/close");
 	assert_int_equal(fetch_post(&r4, f, u, "{}", 5000, on_fetch, &d), 0);
 
-	assert_true(wait_for(called, &a, WAIT_MS));
-	assert_true(wait_for(called, &b, WAIT_MS));
-	assert_true(wait_for(called, &c, WAIT_MS));
-	assert_true(wait_for(called, &d, WAIT_MS));
+	assert_true(loopwait_until(called, &a, WAIT_MS));
+	assert_true(loopwait_until(called, &b, WAIT_MS));
+	assert_true(loopwait_until(called, &c, WAIT_MS));
+	assert_true(loopwait_until(called, &d, WAIT_MS));
 	assert_int_equal(a.err, EMSGSIZE);
 	assert_int_equal(b.err, EMSGSIZE);
 	assert_int_equal(c.err, EPROTO);
@@ -489,10 +447,10 @@ static void test_cancel(void **state)
 	/* at the server, then cancelled: the transfer is dropped */
 	url(u, sizeof(u), "/hang");
 	assert_int_equal(fetch_post(&r1, f, u, "{}", 5000, on_fetch, &a), 0);
-	assert_true(wait_for(held_at_least, &one, WAIT_MS));
+	assert_true(loopwait_until(held_at_least, &one, WAIT_MS));
 	assert_false(held_closed(&(unsigned){0}));
 	r1 = mem_deref(r1);
-	assert_true(wait_for(held_closed, &(unsigned){0}, 2000));
+	assert_true(loopwait_until(held_closed, &(unsigned){0}, 2000));
 
 	/* cancelled before the worker even saw it */
 	assert_int_equal(fetch_post(&r2, f, u, "{}", 5000, on_fetch, &b), 0);
@@ -508,9 +466,9 @@ static void test_cancel(void **state)
 	/* a live one still works, and comes after all of the above */
 	url(u, sizeof(u), "/ok");
 	assert_int_equal(fetch_post(&r4, f, u, "[1]", 5000, on_fetch, &d), 0);
-	assert_true(wait_for(called, &d, WAIT_MS));
+	assert_true(loopwait_until(called, &d, WAIT_MS));
 	assert_int_equal(d.status, 200);
-	assert_false(wait_for(NULL, NULL, 100));
+	loopwait_run(100);
 	assert_int_equal(a.calls + b.calls + c.calls, 0);
 	r4 = mem_deref(r4);
 
@@ -536,12 +494,12 @@ static void test_free_busy(void **state)
 	for (unsigned i = 0; i < 80; i++)
 		assert_int_equal(fetch_post(&rv[i], f, u, "{}", 20000,
 					    on_fetch, &resv[i]), 0);
-	assert_true(wait_for(held_at_least, &want, WAIT_MS));
+	assert_true(loopwait_until(held_at_least, &want, WAIT_MS));
 
 	t0 = now_ms();
 	f = mem_deref(f);
 	assert_true(now_ms() - t0 < 1000);
-	assert_false(wait_for(NULL, NULL, 100));
+	loopwait_run(100);
 	for (unsigned i = 0; i < 80; i++) {
 		assert_int_equal(resv[i].calls, 0);
 		mem_deref(rv[i]);
@@ -557,9 +515,9 @@ static void test_free_busy(void **state)
 	for (unsigned i = 0; i < 10; i++)
 		assert_int_equal(fetch_post(&rv[i], f, u, "{}", 5000,
 					    on_fetch, &resv[i]), 0);
-	assert_true(wait_for(called, &first, WAIT_MS));
+	assert_true(loopwait_until(called, &first, WAIT_MS));
 	assert_null(f);
-	assert_false(wait_for(NULL, NULL, 100));
+	loopwait_run(100);
 	mem_deref(r0);
 	for (unsigned i = 0; i < 10; i++)
 		mem_deref(rv[i]);
@@ -600,15 +558,15 @@ static void test_concurrent(void **state)
 	}
 
 	/* the limit holds: 64 arrive, no 65th while they are open */
-	assert_true(wait_for(held_at_least, &want, WAIT_MS));
-	assert_false(wait_for(seen_at_least, &(unsigned){65}, 200));
+	assert_true(loopwait_until(held_at_least, &want, WAIT_MS));
+	assert_false(loopwait_until(seen_at_least, &(unsigned){65}, 200));
 	assert_int_equal(S.heldc, FETCH_INFLIGHT_MAX);
 
 	/* answer them: the other 36 come (reusing connections), answer */
 	server_release();
-	assert_true(wait_for(seen_at_least, &all, WAIT_MS));
+	assert_true(loopwait_until(seen_at_least, &all, WAIT_MS));
 	server_release();
-	assert_true(wait_for(all_called, resv, WAIT_MS));
+	assert_true(loopwait_until(all_called, resv, WAIT_MS));
 	for (unsigned i = 0; i < 100; i++) {
 		assert_int_equal(resv[i].calls, 1);
 		assert_int_equal(resv[i].err, 0);
@@ -626,7 +584,7 @@ static void test_concurrent(void **state)
 		assert_int_equal(fetch_post(&rv[i], f, u, body, 20000,
 					    on_fetch, &resv[i]), 0);
 	}
-	assert_true(wait_for(all_called, resv, WAIT_MS));
+	assert_true(loopwait_until(all_called, resv, WAIT_MS));
 	for (unsigned i = 0; i < 100; i++) {
 		char want_body[48];
 
@@ -657,15 +615,15 @@ static void test_queue_timeout(void **state)
 	for (unsigned i = 0; i < FETCH_INFLIGHT_MAX; i++)
 		assert_int_equal(fetch_post(&rv[i], f, u, "{}", 20000,
 					    on_fetch, &resv[i]), 0);
-	assert_true(wait_for(held_at_least, &want, WAIT_MS));
+	assert_true(loopwait_until(held_at_least, &want, WAIT_MS));
 	t0 = now_ms();
 	assert_int_equal(fetch_post(&late, f, u, "{}", 200, on_fetch, &r), 0);
-	assert_true(wait_for(called, &r, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 	ms = now_ms() - t0;
 	assert_int_equal(r.err, ETIMEDOUT);
 	assert_true(ms >= 200 && ms < 200 + 500);
 	server_release();
-	assert_false(wait_for(NULL, NULL, 200));
+	loopwait_run(200);
 	assert_int_equal(r.calls, 1);
 	assert_int_equal(S.reqc, FETCH_INFLIGHT_MAX);   /* never sent */
 
@@ -734,7 +692,7 @@ static void test_einval(void **state)
 	longurl[FETCH_URL_MAX] = '\0';
 	assert_int_equal(fetch_post(&req, f, longurl, "{}",
 				    FETCH_TIMEOUT_MAX_MS, on_fetch, &r), 0);
-	assert_true(wait_for(called, &r, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 	assert_int_equal(r.err, 0);
 	req = mem_deref(req);
 
@@ -742,7 +700,7 @@ static void test_einval(void **state)
 	memset(&r, 0, sizeof(r));
 	re_snprintf(u, sizeof(u), "HTTP://%J/ok", &S.addr);
 	assert_int_equal(fetch_post(&req, f, u, "{}", 1000, on_fetch, &r), 0);
-	assert_true(wait_for(called, &r, WAIT_MS));
+	assert_true(loopwait_until(called, &r, WAIT_MS));
 	assert_int_equal(r.status, 200);
 	req = mem_deref(req);
 
