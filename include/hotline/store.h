@@ -238,8 +238,10 @@ int store_flow_list(struct store *st, const char *after_id, size_t limit,
 int store_flow_versions(struct store *st, const char *id, uint32_t before,
 			size_t limit, store_flow_h *h, void *arg);
 int store_flow_delete(struct store *st, const char *id);
-/** 0 when flow id exists, ENOENT when not, or a store error. */
-int store_flow_exists(struct store *st, const char *id);
+/** 0 when flow id exists (*current_version, if not NULL, gets the
+ *  version new calls run), ENOENT when not, or a store error. */
+int store_flow_exists(struct store *st, const char *id,
+		      uint32_t *current_version);
 
 /* Contacts (004). create assigns c->id (EEXIST: phone taken); update
  * replaces all but id and created_ms (ENOENT, EEXIST); find_phone looks

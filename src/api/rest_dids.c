@@ -153,7 +153,7 @@ static int check_exists(struct rest_req *r, const struct did *d)
 	if (d->target_type == DID_TARGET_QUEUE)
 		err = store_queue_get(r->api->st, d->target, &q);
 	else if (flow)
-		err = store_flow_exists(r->api->st, d->target);
+		err = store_flow_exists(r->api->st, d->target, NULL);
 	else
 		return 0;
 	if (err == ENOENT)

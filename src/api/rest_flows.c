@@ -53,7 +53,7 @@ static bool ref_flow(void *arg, const char *id)
 
 	if (!strcmp(id, ctx->self))
 		return true;
-	return lookup_ok(ctx, store_flow_exists(ctx->r->api->st, id));
+	return lookup_ok(ctx, store_flow_exists(ctx->r->api->st, id, NULL));
 }
 
 /* Without a zone database every name passes: the schedule step then
@@ -287,7 +287,7 @@ static void flows_put(struct rest_req *r)
 
 	if (param_flow_id(r))
 		return;
-	err = store_flow_exists(r->api->st, r->paramv[0]);
+	err = store_flow_exists(r->api->st, r->paramv[0], NULL);
 	if (err) {
 		rest_error_store(r, err, "flow", "conflict");
 		return;

@@ -61,10 +61,11 @@ static int cache_add(struct b2bua *b, const struct store_flow *sf,
 
 /**
  * The current version of flow flow_id, parsed: *docp (a new reference)
- * and *version. Versions are immutable, so a parsed one is kept. The
- * document was checked when it was saved; what it referred to may have
- * gone since (the steps concerned fail when they run). 0, ENOENT, or a
- * store or parse error.
+ * and *version. Versions are immutable, so a parsed one is kept and only
+ * the current version number is read per call; the text is read and
+ * parsed on a miss. The document was checked when it was saved; what it
+ * referred to may have gone since (the steps concerned fail when they
+ * run). 0, ENOENT, or a store or parse error.
  */
 int bflow_doc_get(struct b2bua *b, const char *flow_id,
 		  struct flow_doc **docp, uint32_t *version)
@@ -73,20 +74,24 @@ int bflow_doc_get(struct b2bua *b, const char *flow_id,
 	struct flow_error ferr;
 	struct doc_entry *e;
 	struct flow_doc *doc;
+	uint32_t current = 0;
 	int err;
 
-	memset(&sf, 0, sizeof(sf));
-	err = store_flow_get(b->st, flow_id, 0, &sf);
+	err = store_flow_exists(b->st, flow_id, &current);
 	if (err)
 		return err;
-	e = cache_find(b, flow_id, sf.version);
+	e = cache_find(b, flow_id, current);
 	if (e) {
 		list_unlink(&e->le);
 		list_prepend(&b->docl, &e->le, e);
 		*docp = mem_ref(e->doc);
 		*version = e->version;
-		goto out;
+		return 0;
 	}
+	memset(&sf, 0, sizeof(sf));
+	err = store_flow_get(b->st, flow_id, current, &sf);
+	if (err)
+		return err;
 	err = flow_doc_parse(&doc, sf.doc, str_len(sf.doc), NULL, &ferr);
 	if (err) {
 		log_warn("b2bua: flow %s version %u does not parse: %s at "

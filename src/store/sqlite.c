@@ -278,7 +278,8 @@ static const char *const sqlv[SQL_COUNT] = {
 	[SQL_FLOW_VERSION_LIST] =
 		"SELECT " FLOW_COLS FLOW_FROM " WHERE f.id = $1 AND "
 		"v.version < $2 ORDER BY v.version DESC LIMIT $3",
-	[SQL_FLOW_EXISTS] = "SELECT 1 FROM flows WHERE id = $1",
+	[SQL_FLOW_EXISTS] =
+		"SELECT current_version FROM flows WHERE id = $1",
 	[SQL_FLOW_IN_USE] =
 		"SELECT 1 FROM dids WHERE target_type = 'flow' AND "
 		"target = $1 LIMIT 1",

@@ -178,7 +178,8 @@ int  sqlite_flow_list(struct store *st, const char *after_id, size_t limit,
 int  sqlite_flow_versions(struct store *st, const char *id, uint32_t before,
 			  size_t limit, store_flow_h *h, void *arg);
 int  sqlite_flow_delete(struct store *st, const char *id);
-int  sqlite_flow_exists(struct store *st, const char *id);
+int  sqlite_flow_exists(struct store *st, const char *id,
+			uint32_t *current_version);
 
 int  sqlite_contact_create(struct store *st, struct contact *c);
 int  sqlite_contact_update(struct store *st, const struct contact *c);

@@ -246,7 +246,8 @@ int sqlite_flow_list(struct store *st, const char *after_id, size_t limit,
 }
 
 /** 0 when flow id exists, ENOENT when it does not. */
-int sqlite_flow_exists(struct store *st, const char *id)
+int sqlite_flow_exists(struct store *st, const char *id,
+		       uint32_t *current_version)
 {
 	struct sqlite_store *ss = to_sqlite(st);
 	sqlite3_stmt *s;
@@ -264,6 +265,8 @@ int sqlite_flow_exists(struct store *st, const char *id)
 	err = sqlite_step(ss, s, rc, &row, "flow exists");
 	if (!err && !row)
 		err = ENOENT;
+	if (!err && current_version)
+		*current_version = (uint32_t)sqlite3_column_int64(s, 0);
 
 	sqlite_stmt_put(s);
 	return err;
@@ -282,7 +285,7 @@ int sqlite_flow_versions(struct store *st, const char *id, uint32_t before,
 	if (!id || !h)
 		return EINVAL;
 
-	err = sqlite_flow_exists(st, id);
+	err = sqlite_flow_exists(st, id, NULL);
 	if (err)
 		return err;
 	err = sqlite_stmt_get(ss, SQL_FLOW_VERSION_LIST, &s);

@@ -339,9 +339,10 @@ int store_flow_delete(struct store *st, const char *id)
 	return st ? st->ops->flow_delete(st, id) : EINVAL;
 }
 
-int store_flow_exists(struct store *st, const char *id)
+int store_flow_exists(struct store *st, const char *id,
+		      uint32_t *current_version)
 {
-	return st ? st->ops->flow_exists(st, id) : EINVAL;
+	return st ? st->ops->flow_exists(st, id, current_version) : EINVAL;
 }
 
 int store_contact_create(struct store *st, struct contact *c)

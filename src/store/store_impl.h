@@ -112,7 +112,8 @@ struct store_ops {
 			      uint32_t before, size_t limit,
 			      store_flow_h *h, void *arg);
 	int  (*flow_delete)(struct store *st, const char *id);
-	int  (*flow_exists)(struct store *st, const char *id);
+	int  (*flow_exists)(struct store *st, const char *id,
+			       uint32_t *current_version);
 
 	int  (*contact_create)(struct store *st, struct contact *c);
 	int  (*contact_update)(struct store *st, const struct contact *c);

@@ -153,13 +153,13 @@ static void test_flow_versions(void **state)
 	struct walk w;
 	uint32_t v = 0;
 
-	assert_int_equal(store_flow_exists(st, "main"), ENOENT);
+	assert_int_equal(store_flow_exists(st, "main", NULL), ENOENT);
 	assert_int_equal(store_flow_create(st, "main", "Main", DOC1, 1000,
 					   &v), 0);
 	assert_int_equal(v, 1);
 	assert_int_equal(store_flow_create(st, "main", "Again", DOC1, 1001,
 					   &v), EEXIST);
-	assert_int_equal(store_flow_exists(st, "main"), 0);
+	assert_int_equal(store_flow_exists(st, "main", NULL), 0);
 
 	memset(&fl, 0, sizeof(fl));
 	assert_int_equal(store_flow_get(st, "main", 0, &fl), 0);
@@ -228,7 +228,7 @@ static void test_flow_versions(void **state)
 	assert_int_equal(store_flow_create(st, "x", NULL, DOC1, 1, NULL),
 			 EINVAL);
 	assert_int_equal(store_flow_get(st, NULL, 0, &fl), EINVAL);
-	assert_int_equal(store_flow_exists(st, "x"), ENOENT);
+	assert_int_equal(store_flow_exists(st, "x", NULL), ENOENT);
 }
 
 static void test_flow_list_delete(void **state)
@@ -271,12 +271,12 @@ static void test_flow_list_delete(void **state)
 	assert_int_equal(store_did_create(st, &d), 0);
 
 	assert_int_equal(store_flow_delete(st, "b"), EBUSY);
-	assert_int_equal(store_flow_exists(st, "b"), 0);
+	assert_int_equal(store_flow_exists(st, "b", NULL), 0);
 	assert_int_equal(store_flow_delete(st, "a"), 0);
 	assert_int_equal(store_flow_delete(st, "a"), ENOENT);
 	assert_int_equal(store_did_delete(st, "+4930100"), 0);
 	assert_int_equal(store_flow_delete(st, "b"), 0);
-	assert_int_equal(store_flow_exists(st, "b"), ENOENT);
+	assert_int_equal(store_flow_exists(st, "b", NULL), ENOENT);
 
 	/* versions went with their flows */
 	f->st = mem_deref(f->st);
