@@ -133,7 +133,8 @@ static void ring_timeout_h(void *arg)
 	bcall_end(c, CALL_CAUSE_NO_ANSWER, CALL_PARTY_SYSTEM, 480);
 }
 
-static void call_id_new(char id[CALL_ID_MAX])
+/** A new random id (32 hex characters): calls, recordings. */
+void bcall_id_new(char id[CALL_ID_MAX])
 {
 	uint8_t rnd[16];
 
@@ -157,7 +158,7 @@ int bcall_alloc(struct bcall **cp, struct b2bua *b,
 	c->caller_agent = caller_agent;
 	randombytes_buf(&c->sess_id, sizeof(c->sess_id));
 	c->sess_id &= 0x7fffffffffffull;   /* a short decimal in o= */
-	call_id_new(id);
+	bcall_id_new(id);
 	call_init(&c->rec, id, r->direction, now);
 	str_ncpy(c->rec.did, r->did, sizeof(c->rec.did));
 	if (r->kind == ROUTE_TRUNK)
@@ -239,6 +240,121 @@ void bcall_end(struct bcall *c, enum call_cause cause,
 	while (c->forkl.head)
 		bcall_leg_bury(c, c->forkl.head->data);
 	tmr_start(&c->reap_tmr, 0, reap_h, c);
+}
+
+
+/* --- calls Hotline answers itself (queues, flows) ------------------------ */
+
+#define PT_PCMU 0
+#define PT_PCMA 8
+
+/** Our answer to a caller we answer ourselves (queue, flow): the first
+ *  G.711 format of its offer, plus telephone-event if offered; *pt gets
+ *  the audio payload type. 0 or ENOTSUP (no G.711). */
+int bcall_answer_formats(const struct sdpdesc *offer, struct sdpdesc *d,
+			  uint8_t *pt)
+{
+	bool audio = false;
+
+	*d = *offer;
+	d->fmtc = 0;
+	for (size_t i = 0; i < offer->fmtc; i++) {
+		const struct sdpdesc_fmt *f = &offer->fmtv[i];
+		bool g711 = f->pt == PT_PCMU || f->pt == PT_PCMA;
+
+		if (g711 && !audio) {
+			audio = true;
+			*pt = (uint8_t)f->pt;
+			d->fmtv[d->fmtc++] = *f;
+		}
+		else if (!g711 && !strcasecmp(f->name, "telephone-event")) {
+			d->fmtv[d->fmtc++] = *f;
+		}
+	}
+	return audio ? 0 : ENOTSUP;
+}
+
+/** Answer c's caller ourselves with fmts (once): nothing is relayed to
+ *  a callee until one is bridged (bcall_bridge_media). 0 or the error of
+ *  answering. */
+int bcall_answer_caller(struct bcall *c, const struct sdpdesc *fmts)
+{
+	uint64_t now = clock_now_ms();
+	int err;
+
+	if (!c->a->answered) {
+		err = leg_answer(c->a, fmts);
+		if (err)
+			return err;
+	}
+	relay_set_gate(c->relay, true);
+	if (call_answered(&c->rec, now))
+		bcall_publish(c, EV_CALL_ANSWERED, now);
+	return 0;
+}
+
+/** A player's packets to c's caller (player_send_h; arg: the bcall). */
+int bcall_send_caller(const uint8_t *rtp, size_t len, void *arg)
+{
+	struct bcall *c = arg;
+
+	return relay_send(c->relay, RELAY_A, rtp, len);
+}
+
+/**
+ * The callee leg c->bl answered a call we had answered ourselves: media
+ * flows between caller and callee (the callee's SDP address, or for
+ * FORK_SETTLE_MS only that address when other phones rang too), and
+ * call.bridged is published.
+ */
+void bcall_bridge_media(struct bcall *c, bool forked)
+{
+	struct sa raddr;
+
+	/* the winner's media only (a losing fork may have latched first) */
+	if (c->bl && c->bl->has_sdp && c->bl->sdp.port &&
+	    !c->bl->sdp.hold_addr && !sdpdesc_remote(&c->bl->sdp, &raddr))
+		relay_set_remote(c->relay, RELAY_B, &raddr);
+	/* other phones may still send media until they get our BYE or
+	 * CANCEL: for a moment only the winner's SDP address may latch */
+	if (forked)
+		relay_prefer_sdp(c->relay, RELAY_B, FORK_SETTLE_MS);
+	relay_set_gate(c->relay, false);
+	relay_set_hold(c->relay, false);
+	bcall_publish(c, EV_CALL_BRIDGED, clock_now_ms());
+}
+
+/**
+ * Ring agent_id's phones as c's callee (side B) with fmts, giving up
+ * after timeout_s: c's route becomes that agent, so its load and
+ * activity follow the usual paths. 0; ENOTCONN (not registered, or no
+ * phone could be called); EBUSY (on a call). On error c is unchanged.
+ */
+int bcall_ring_agent(struct bcall *c, uint64_t agent_id,
+		     const struct sdpdesc *fmts, uint32_t timeout_s)
+{
+	const struct route was = c->route;
+	uint64_t rec_agent = c->rec.agent_id;
+	int err;
+
+	if (!registrar_is_registered(c->b->reg, agent_id))
+		return ENOTCONN;
+	if (b2bua_load_get(c->b, agent_id))
+		return EBUSY;
+	c->route.kind = ROUTE_AGENT;
+	c->route.agent_id = agent_id;
+	c->rec.agent_id = agent_id;
+	b2bua_load_add(c->b, agent_id);
+	err = bcall_dial_agent(c, agent_id, RELAY_B, c->from_user,
+			       c->from_name[0] ? c->from_name : NULL, fmts);
+	if (err) {
+		b2bua_load_del(c->b, agent_id);
+		c->route = was;
+		c->rec.agent_id = rec_agent;
+		return err;
+	}
+	bcall_ring_timer_s(c, timeout_s);
+	return 0;
 }
 
 

@@ -113,6 +113,17 @@ int bcall_dial_agent(struct bcall *c, uint64_t agent_id,
 		     enum relay_side side, const char *from_user,
 		     const char *from_name, const struct sdpdesc *offer);
 void bcall_leg_bury(struct bcall *c, struct leg *l);
+void bcall_id_new(char id[CALL_ID_MAX]);
+
+/* bcall.c: calls Hotline answers itself (queues, flows) */
+#define FORK_SETTLE_MS 2000   /* losing forks' media ignored this long */
+int bcall_answer_formats(const struct sdpdesc *offer, struct sdpdesc *d,
+			 uint8_t *pt);
+int bcall_answer_caller(struct bcall *c, const struct sdpdesc *fmts);
+int bcall_send_caller(const uint8_t *rtp, size_t len, void *arg);
+void bcall_bridge_media(struct bcall *c, bool forked);
+int bcall_ring_agent(struct bcall *c, uint64_t agent_id,
+		     const struct sdpdesc *fmts, uint32_t timeout_s);
 void bcall_forks_settle(struct bcall *c, struct leg *winner);
 
 /* bqueue.c: a call in an ACD queue */
@@ -121,8 +132,6 @@ int bqueue_start(struct bcall *c, const char *queue_id,
 		 const struct sdpdesc *offer);
 int bqueue_join(struct bcall *c, const char *queue_id, const struct task *t,
 		const struct sdpdesc *fmts, uint8_t pt);
-int bqueue_answer_formats(const struct sdpdesc *offer, struct sdpdesc *d,
-			  uint8_t *pt);
 void bqueue_leg_answered(struct bcall *c, struct leg *l);
 void bqueue_leg_failed(struct bcall *c, struct leg *l, uint16_t status);
 void bqueue_bridged(struct bcall *c);

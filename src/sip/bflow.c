@@ -265,7 +265,8 @@ static bool run(struct bflow *f, const struct flow_cmd *cmd,
 	case FLOW_CMD_WAIT:
 		return false;
 	case FLOW_CMD_ANSWER:
-		next->kind = bflow_answer(f) ? FLOW_IN_FAILED : FLOW_IN_DONE;
+		next->kind = bcall_answer_caller(f->c, &f->fmts) ?
+			     FLOW_IN_FAILED : FLOW_IN_DONE;
 		return true;
 	case FLOW_CMD_PLAY:
 		err = bflow_play(f, cmd->text, cmd->loop);
@@ -477,7 +478,7 @@ int bflow_start(struct bcall *c, const char *flow_id,
 	uint8_t pt = 0;
 	int err;
 
-	err = bqueue_answer_formats(offer, &fmts, &pt);
+	err = bcall_answer_formats(offer, &fmts, &pt);
 	if (err)
 		return err;
 	return flow_setup(c, flow_id, &fmts, pt);

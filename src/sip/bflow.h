@@ -54,7 +54,6 @@ void bflow_post_kind(struct bflow *f, enum flow_input_kind kind);
 void bflow_media_release(struct bflow *f);
 
 /* bflow_media.c: 0, or an errno (the command could not start) */
-int bflow_answer(struct bflow *f);
 int bflow_play(struct bflow *f, const char *file, uint32_t loop);
 int bflow_say(struct bflow *f, const char *text, uint32_t loop);
 void bflow_stop(struct bflow *f);

@@ -9,15 +9,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <hotline/clock.h>
 #include <hotline/config.h>
-#include <hotline/event.h>
 #include <hotline/log.h>
-#include <hotline/relay.h>
 #include <hotline/store.h>
 #include "bcall.h"
 #include "bflow.h"
-#include "registrar.h"
 #include "routing.h"
 
 /* The agent a destination names (an extension, or an agent id) */
@@ -52,31 +48,6 @@ static void route_back(struct bcall *c)
 	c->rec.trunk_id[0] = '\0';
 }
 
-/* Ring agent id's phones for the flow's caller */
-static int ring_agent(struct bflow *f, uint64_t id, uint32_t timeout_s)
-{
-	struct bcall *c = f->c;
-	int err;
-
-	if (!registrar_is_registered(c->b->reg, id))
-		return ENOTCONN;
-	if (b2bua_load_get(c->b, id))
-		return EBUSY;
-	c->route.kind = ROUTE_AGENT;
-	c->route.agent_id = id;
-	c->rec.agent_id = id;
-	b2bua_load_add(c->b, id);
-	err = bcall_dial_agent(c, id, RELAY_B, c->from_user,
-			       c->from_name[0] ? c->from_name : NULL,
-			       &f->fmts);
-	if (err) {
-		route_back(c);
-		return err;
-	}
-	bcall_ring_timer_s(c, timeout_s);
-	return 0;
-}
-
 /* Dial number: an extension rings that agent, anything else goes out
  * through the trunk that takes it, presenting caller_id (NULL = the
  * trunk's or the caller's number) */
@@ -92,7 +63,7 @@ static int ring_number(struct bflow *f, const char *number,
 	if (err)
 		return err;
 	if (r.kind == ROUTE_AGENT)
-		return ring_agent(f, r.agent_id, timeout_s);
+		return bcall_ring_agent(c, r.agent_id, &f->fmts, timeout_s);
 	if (r.kind != ROUTE_AUTH && r.kind != ROUTE_TRUNK)
 		return ENOENT;
 	c->route.kind = ROUTE_TRUNK;
@@ -129,7 +100,7 @@ static int ring(struct bflow *f, const struct flow_dest *d, const char *target,
 	err = dest_agent(f, d->kind, target, &id);
 	if (err)
 		return err;
-	return ring_agent(f, id, timeout_s);
+	return bcall_ring_agent(f->c, id, &f->fmts, timeout_s);
 }
 
 /**
@@ -222,14 +193,9 @@ void bflow_bridged(struct bcall *c)
 	struct bflow *f = c->f;
 	struct flow_input in = { .kind = FLOW_IN_DIAL,
 				 .dial = FLOW_DIAL_ANSWERED };
-	struct sa raddr;
 
 	bflow_media_release(f);
-	if (c->bl && c->bl->has_sdp && c->bl->sdp.port &&
-	    !c->bl->sdp.hold_addr && !sdpdesc_remote(&c->bl->sdp, &raddr))
-		relay_set_remote(c->relay, RELAY_B, &raddr);
-	relay_set_gate(c->relay, false);
-	bcall_publish(c, EV_CALL_BRIDGED, clock_now_ms());
+	bcall_bridge_media(c, false);
 	if (f->dialing) {
 		f->dialing = false;
 		bflow_post(f, &in);

@@ -9,17 +9,13 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
-#include <sodium.h>
 #include <hotline/audio.h>
-#include <hotline/bus.h>
 #include <hotline/clock.h>
 #include <hotline/config.h>
-#include <hotline/event.h>
 #include <hotline/log.h>
 #include <hotline/player.h>
 #include <hotline/recorder.h>
 #include <hotline/relay.h>
-#include <hotline/store.h>
 #include <hotline/tts.h>
 #include "bcall.h"
 #include "bflow.h"
@@ -43,37 +39,12 @@ struct bflow_rec {
 
 /* --- answering ----------------------------------------------------------- */
 
-static int send_h(const uint8_t *rtp, size_t len, void *arg)
-{
-	struct bflow *f = arg;
-
-	return relay_send(f->c->relay, RELAY_A, rtp, len);
-}
-
-/** Answer the caller (once) with the flow's formats; nothing is relayed
- *  to a callee until one is bridged. 0 or the error of answering. */
-int bflow_answer(struct bflow *f)
-{
-	struct bcall *c = f->c;
-	uint64_t now = clock_now_ms();
-	int err;
-
-	if (c->a->answered)
-		return 0;
-	err = leg_answer(c->a, &f->fmts);
-	if (err)
-		return err;
-	relay_set_gate(c->relay, true);
-	if (call_answered(&c->rec, now))
-		bcall_publish(c, EV_CALL_ANSWERED, now);
-	return 0;
-}
-
 static int player_need(struct bflow *f)
 {
 	if (f->player)
 		return 0;
-	return player_alloc(&f->player, f->c->b->clock, f->pt, send_h, f);
+	return player_alloc(&f->player, f->c->b->clock, f->pt,
+			    bcall_send_caller, f->c);
 }
 
 
@@ -254,14 +225,6 @@ static void recorded_h(int err, uint32_t duration_ms, enum recorder_stop why,
 	mem_deref(r);
 }
 
-static void rec_id_new(char id[33])
-{
-	uint8_t rnd[16];
-
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(id, 33, rnd, sizeof(rnd));
-}
-
 /* <data_dir>/recordings/<YYYY-MM-DD>/<id>.wav */
 static void rec_path(const struct b2bua *b, const char *id, char *path,
 		     size_t sz)
@@ -311,7 +274,7 @@ int bflow_record(struct bflow *f, const struct flow_record *p)
 		return ENOMEM;
 	r->b = b;
 	r->f = f;
-	rec_id_new(r->id);
+	bcall_id_new(r->id);
 	str_ncpy(r->call_id, f->c->rec.id, sizeof(r->call_id));
 	rec_path(b, r->id, r->path, sizeof(r->path));
 	r->started_ms = clock_now_ms();

@@ -13,7 +13,6 @@
 #include <hotline/audio.h>
 #include <hotline/clock.h>
 #include <hotline/config.h>
-#include <hotline/event.h>
 #include <hotline/log.h>
 #include <hotline/player.h>
 #include <hotline/store.h>
@@ -22,9 +21,6 @@
 #include "bcall.h"
 #include "registrar.h"
 
-#define PT_PCMU 0
-#define PT_PCMA 8
-#define FORK_SETTLE_MS 2000   /* losing forks' media ignored this long */
 
 /* A call's queue stay; owned by its bcall (c->q) */
 struct bqueue {
@@ -71,39 +67,6 @@ static void destructor(void *arg)
 
 
 /* --- media towards the caller -------------------------------------------- */
-
-/** Our answer to a caller we answer ourselves (queue, flow): the first
- *  G.711 format of its offer, plus telephone-event if offered; *pt gets
- *  the audio payload type. 0 or ENOTSUP (no G.711). */
-int bqueue_answer_formats(const struct sdpdesc *offer, struct sdpdesc *d,
-			  uint8_t *pt)
-{
-	bool audio = false;
-
-	*d = *offer;
-	d->fmtc = 0;
-	for (size_t i = 0; i < offer->fmtc; i++) {
-		const struct sdpdesc_fmt *f = &offer->fmtv[i];
-		bool g711 = f->pt == PT_PCMU || f->pt == PT_PCMA;
-
-		if (g711 && !audio) {
-			audio = true;
-			*pt = (uint8_t)f->pt;
-			d->fmtv[d->fmtc++] = *f;
-		}
-		else if (!g711 && !strcasecmp(f->name, "telephone-event")) {
-			d->fmtv[d->fmtc++] = *f;
-		}
-	}
-	return audio ? 0 : ENOTSUP;
-}
-
-static int send_h(const uint8_t *rtp, size_t len, void *arg)
-{
-	struct bqueue *q = arg;
-
-	return relay_send(q->c->relay, RELAY_A, rtp, len);
-}
 
 /* The queue's music: its own file, else the server's, else the built-in
  * music (path ""). Each is made once and kept in b->mohl; a file that
@@ -246,7 +209,6 @@ static int join(struct bqueue *q, const char *queue_id)
 int bqueue_join(struct bcall *c, const char *queue_id, const struct task *t,
 		const struct sdpdesc *fmts, uint8_t pt)
 {
-	uint64_t now = clock_now_ms();
 	struct queue qs;
 	struct bqueue *q;
 	int err = 0;
@@ -263,17 +225,14 @@ int bqueue_join(struct bcall *c, const char *queue_id, const struct task *t,
 	else
 		task_init(&q->task, "");
 	str_ncpy(q->task.id, c->rec.id, sizeof(q->task.id));
-	err = player_alloc(&q->player, c->b->clock, pt, send_h, q);
-	if (!err && !c->a->answered)
-		err = leg_answer(c->a, &q->fmts);
+	err = player_alloc(&q->player, c->b->clock, pt, bcall_send_caller, c);
+	if (!err)
+		err = bcall_answer_caller(c, &q->fmts);
 	if (err) {
 		mem_deref(q);
 		return err;
 	}
 	c->q = q;
-	relay_set_gate(c->relay, true);
-	if (call_answered(&c->rec, now))
-		bcall_publish(c, EV_CALL_ANSWERED, now);
 	err = join(q, queue_id);
 	if (err)
 		return err;
@@ -290,10 +249,10 @@ int bqueue_start(struct bcall *c, const char *queue_id,
 		 const struct sdpdesc *offer)
 {
 	struct sdpdesc fmts;
-	uint8_t pt = PT_PCMU;
+	uint8_t pt = 0;
 	int err;
 
-	err = bqueue_answer_formats(offer, &fmts, &pt);
+	err = bcall_answer_formats(offer, &fmts, &pt);
 	if (err)
 		return err;
 	return bqueue_join(c, queue_id, NULL, &fmts, pt);
@@ -337,19 +296,8 @@ static int to_extension(struct bqueue *q, const char *ext)
 	err = store_agent_get_by_extension(c->b->st, ext, &ag);
 	if (err)
 		return err;
-	if (!registrar_is_registered(c->b->reg, ag.id))
-		return ENOTCONN;
-	c->route.kind = ROUTE_AGENT;
-	c->route.agent_id = ag.id;
-	c->rec.agent_id = ag.id;
-	b2bua_load_add(c->b, ag.id);
-	err = bcall_dial_agent(c, ag.id, RELAY_B, c->from_user,
-			       c->from_name[0] ? c->from_name : NULL,
-			       &q->fmts);
-	if (err)
-		return err;
-	bcall_ring_timer(c);
-	return 0;
+	return bcall_ring_agent(c, ag.id, &q->fmts,
+				c->b->cfg->sip_ring_timeout_s);
 }
 
 static void overflow_h(void *arg)
@@ -543,22 +491,11 @@ void bqueue_leg_answered(struct bcall *c, struct leg *l)
 void bqueue_bridged(struct bcall *c)
 {
 	struct bqueue *q = c->q;
-	struct sa raddr;
 
 	tmr_cancel(&q->announce_tmr);
 	q->tts = mem_deref(q->tts);
 	q->player = mem_deref(q->player);
-	/* the winner's media only (a losing fork may have latched first) */
-	if (c->bl && c->bl->has_sdp && c->bl->sdp.port &&
-	    !c->bl->sdp.hold_addr && !sdpdesc_remote(&c->bl->sdp, &raddr))
-		relay_set_remote(c->relay, RELAY_B, &raddr);
-	/* other phones may still send media until they get our BYE or
-	 * CANCEL: for a moment only the winner's SDP address may latch */
-	if (q->forked)
-		relay_prefer_sdp(c->relay, RELAY_B, FORK_SETTLE_MS);
-	relay_set_gate(c->relay, false);
-	relay_set_hold(c->relay, false);
-	bcall_publish(c, EV_CALL_BRIDGED, clock_now_ms());
+	bcall_bridge_media(c, q->forked);
 }
 
 /* Refusals that are the agent's choice (not counted as missed) */
