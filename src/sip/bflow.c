@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 #include <hotline/bus.h>
 #include <hotline/clock.h>
 #include <hotline/config.h>
@@ -219,9 +218,7 @@ static void http_h(int err, uint16_t status, const char *body, size_t len,
 				 .body = err ? NULL : body,
 				 .body_len = err ? 0 : len };
 
-	if (err)
-		log_info("b2bua: call %s: webhook failed (%m)\n",
-			 f->c->rec.id, err);
+	/* fetch logs the failure; the trace shows the flow's side */
 	f->http = mem_deref(f->http);
 	bflow_post(f, &in);
 }
@@ -379,10 +376,7 @@ static void destructor(void *arg)
 static void vars_set(struct bflow *f)
 {
 	struct bcall *c = f->c;
-	char buf[32];
-	uint64_t now = clock_now_ms();
-	time_t secs = (time_t)(now / 1000);
-	struct tm tm;
+	char buf[32], at[25];
 
 	(void)flow_var_set(f->x, "call_id", c->rec.id);
 	(void)flow_var_set(f->x, "caller", c->from_user);
@@ -391,11 +385,11 @@ static void vars_set(struct bflow *f)
 	(void)flow_var_set(f->x, "flow_id", f->flow_id);
 	re_snprintf(buf, sizeof(buf), "%u", f->version);
 	(void)flow_var_set(f->x, "flow_version", buf);
-	gmtime_r(&secs, &tm);
-	re_snprintf(buf, sizeof(buf), "%04d-%02d-%02d", tm.tm_year + 1900,
-		    tm.tm_mon + 1, tm.tm_mday);
+	/* "2026-11-21T08:00:00.123Z": the date, then HH:MM */
+	event_time_format(at, clock_now_ms());
+	re_snprintf(buf, sizeof(buf), "%b", at, (size_t)10);
 	(void)flow_var_set(f->x, "date", buf);
-	re_snprintf(buf, sizeof(buf), "%02d:%02d", tm.tm_hour, tm.tm_min);
+	re_snprintf(buf, sizeof(buf), "%b", at + 11, (size_t)5);
 	(void)flow_var_set(f->x, "time", buf);
 	bflow_contact(f);
 }

@@ -8,7 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
+#include <hotline/event.h>
 #include <hotline/audio.h>
 #include <hotline/clock.h>
 #include <hotline/config.h>
@@ -229,13 +229,11 @@ static void recorded_h(int err, uint32_t duration_ms, enum recorder_stop why,
 static void rec_path(const struct b2bua *b, const char *id, char *path,
 		     size_t sz)
 {
-	time_t secs = (time_t)(clock_now_ms() / 1000);
-	struct tm tm;
+	char at[25];
 
-	gmtime_r(&secs, &tm);
-	re_snprintf(path, sz, "%s/recordings/%04d-%02d-%02d/%s.wav",
-		    b->cfg->data_dir, tm.tm_year + 1900, tm.tm_mon + 1,
-		    tm.tm_mday, id);
+	event_time_format(at, clock_now_ms());
+	re_snprintf(path, sz, "%s/recordings/%b/%s.wav", b->cfg->data_dir,
+		    at, (size_t)10, id);
 }
 
 /* Start recording now (after the beep) with the step's limits */
