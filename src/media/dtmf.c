@@ -29,7 +29,7 @@
 #include <errno.h>
 #include <string.h>
 #include <hotline/dtmf.h>
-#include "rtpin.h"
+#include "rtphdr.h"
 
 enum {
 	TEV_PAYLOAD = 4,          /* event, E/R/volume, duration */
@@ -57,7 +57,7 @@ void dtmf_rx_init(struct dtmf_rx *rx, int pt)
 
 
 /* A late packet of an older event of the same stream (see file comment) */
-static bool is_late(const struct dtmf_rx *rx, const struct rtpin *r)
+static bool is_late(const struct dtmf_rx *rx, const struct rtphdr *r)
 {
 	uint16_t behind = (uint16_t)(rx->seq - r->seq);
 
@@ -77,13 +77,13 @@ static bool is_late(const struct dtmf_rx *rx, const struct rtpin *r)
  * @return 0 (a digit, or nothing to report: another payload type, a
  *         repeat of the last event, a late packet, events above 15, a
  *         receiver without payload type); EPROTO (the packet is not
- *         valid RTP - see rtpin_parse - or a telephone-event payload is
+ *         valid RTP - see rtphdr_parse - or a telephone-event payload is
  *         shorter than 4 bytes); EINVAL (NULL rx or digit)
  */
 int dtmf_rx_packet(struct dtmf_rx *rx, const uint8_t *pkt, size_t len,
 		   char *digit)
 {
-	struct rtpin r;
+	struct rtphdr r;
 	uint8_t event;
 	int err;
 
@@ -97,7 +97,7 @@ int dtmf_rx_packet(struct dtmf_rx *rx, const uint8_t *pkt, size_t len,
 	if (rx->pt < 0)
 		return 0;
 
-	err = rtpin_parse(&r, pkt, len);
+	err = rtphdr_parse(&r, pkt, len);
 	if (err)
 		return err;
 

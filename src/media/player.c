@@ -26,6 +26,7 @@
 #include <re.h>
 #include <hotline/audio.h>
 #include <hotline/player.h>
+#include "rtphdr.h"
 
 struct player_clock {
 	int fd;                   /* timerfd, owned: armed for the next tick
@@ -201,18 +202,11 @@ static void pcm_fill(struct player *p, int16_t *pcm, struct list *donel)
 
 static void frame_write(struct player *p, uint8_t *out, const int16_t *pcm)
 {
-	out[0] = 0x80;                      /* V=2, no padding/ext/CSRC */
-	out[1] = (uint8_t)((p->marker ? 0x80 : 0) | p->pt);
-	out[2] = (uint8_t)(p->seq >> 8);
-	out[3] = (uint8_t)p->seq;
-	out[4] = (uint8_t)(p->ts >> 24);
-	out[5] = (uint8_t)(p->ts >> 16);
-	out[6] = (uint8_t)(p->ts >> 8);
-	out[7] = (uint8_t)p->ts;
-	out[8] = (uint8_t)(p->ssrc >> 24);
-	out[9] = (uint8_t)(p->ssrc >> 16);
-	out[10] = (uint8_t)(p->ssrc >> 8);
-	out[11] = (uint8_t)p->ssrc;
+	const struct rtphdr h = { .pt = p->pt, .marker = p->marker,
+				  .seq = p->seq, .ts = p->ts,
+				  .ssrc = p->ssrc };
+
+	(void)rtphdr_write(&h, out);
 
 	for (size_t i = 0; i < PLAYER_SAMPLES; i++)
 		out[12 + i] = p->pt == 8 ? audio_alaw_encode(pcm[i]) :

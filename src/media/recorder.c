@@ -49,7 +49,7 @@
 #include <hotline/audio.h>
 #include <hotline/recorder.h>
 #include <hotline/worker.h>
-#include "rtpin.h"
+#include "rtphdr.h"
 
 enum {
 	REC_RATE_KHZ = AUDIO_RATE / 1000,
@@ -480,7 +480,7 @@ static bool room_make(struct recorder *r, size_t n)
 
 /* Where the packet goes: the silence to insert before it, or false to
  * drop it (see the file comment) */
-static bool timeline_place(struct recorder *r, const struct rtpin *rp,
+static bool timeline_place(struct recorder *r, const struct rtphdr *rp,
 			   size_t *gapp)
 {
 	int32_t delta;
@@ -505,7 +505,7 @@ static bool timeline_place(struct recorder *r, const struct rtpin *rp,
 
 
 /* Append gap silent samples then the payload, up to max */
-static bool samples_put(struct recorder *r, const struct rtpin *rp,
+static bool samples_put(struct recorder *r, const struct rtphdr *rp,
 			size_t gap)
 {
 	size_t n = min(gap + rp->payload_len, r->max - r->pos);
@@ -540,10 +540,10 @@ static bool samples_put(struct recorder *r, const struct rtpin *rp,
  */
 void recorder_rtp(struct recorder *r, const uint8_t *pkt, size_t len)
 {
-	struct rtpin rp;
+	struct rtphdr rp;
 	size_t gap;
 
-	if (!r || r->state != REC_RUNNING || rtpin_parse(&rp, pkt, len) ||
+	if (!r || r->state != REC_RUNNING || rtphdr_parse(&rp, pkt, len) ||
 	    rp.pt != r->pt)
 		return;
 

@@ -12,28 +12,21 @@
 #include <string.h>
 #include <cmocka.h>
 #include <hotline/dtmf.h>
+#include "media/rtphdr.h"
+
 
 #define TE 101                  /* the negotiated telephone-event type */
 #define SSRC 0x11223344u
 #define PCAP_DIR "/usr/share/sip-tester"
 
-/* An RTP header of 12 bytes into p */
+/* A plain 12-byte RTP header into p */
 static size_t hdr_put(uint8_t *p, uint8_t pt, uint16_t seq, uint32_t ts,
 		      uint32_t ssrc)
 {
-	p[0] = 0x80;
-	p[1] = pt;
-	p[2] = (uint8_t)(seq >> 8);
-	p[3] = (uint8_t)seq;
-	p[4] = (uint8_t)(ts >> 24);
-	p[5] = (uint8_t)(ts >> 16);
-	p[6] = (uint8_t)(ts >> 8);
-	p[7] = (uint8_t)ts;
-	p[8] = (uint8_t)(ssrc >> 24);
-	p[9] = (uint8_t)(ssrc >> 16);
-	p[10] = (uint8_t)(ssrc >> 8);
-	p[11] = (uint8_t)ssrc;
-	return 12;
+	const struct rtphdr h = { .pt = pt, .seq = seq, .ts = ts,
+				  .ssrc = ssrc };
+
+	return rtphdr_write(&h, p);
 }
 
 /* A telephone-event packet: event, end bit, duration */

@@ -18,6 +18,7 @@
 #include <re.h>
 #include <hotline/audio.h>
 #include <hotline/recorder.h>
+#include "media/rtphdr.h"
 #include "loopwait.h"
 
 #define WAIT_MS 5000        /* a write that takes longer has failed */
@@ -99,22 +100,14 @@ static int16_t g711(uint8_t pt, int16_t s)
 		audio_ulaw_decode(audio_ulaw_encode(s));
 }
 
+/* A plain 12-byte RTP header into p */
 static size_t rtp_hdr(uint8_t *p, uint8_t pt, uint16_t seq, uint32_t ts,
 		      uint32_t ssrc)
 {
-	p[0] = 0x80;
-	p[1] = pt;
-	p[2] = (uint8_t)(seq >> 8);
-	p[3] = (uint8_t)seq;
-	p[4] = (uint8_t)(ts >> 24);
-	p[5] = (uint8_t)(ts >> 16);
-	p[6] = (uint8_t)(ts >> 8);
-	p[7] = (uint8_t)ts;
-	p[8] = (uint8_t)(ssrc >> 24);
-	p[9] = (uint8_t)(ssrc >> 16);
-	p[10] = (uint8_t)(ssrc >> 8);
-	p[11] = (uint8_t)ssrc;
-	return 12;
+	const struct rtphdr h = { .pt = pt, .seq = seq, .ts = ts,
+				  .ssrc = ssrc };
+
+	return rtphdr_write(&h, p);
 }
 
 /* One 20 ms packet of tone (amp 0: silence) at the stream's position */

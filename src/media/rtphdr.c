@@ -1,11 +1,11 @@
-/** @file media/rtpin.c  Strict RTP header parsing (RFC 3550 §5.1): every
+/** @file media/rtphdr.c  Strict RTP header parsing (RFC 3550 §5.1): every
  *  length the header claims is checked against the datagram */
 #include <errno.h>
-#include "rtpin.h"
+#include "rtphdr.h"
 
 enum {
-	RTPIN_HDR = 12,           /* fixed header */
-	RTPIN_EXT = 4,            /* extension header: profile, length */
+	RTPHDR_HDR = 12,           /* fixed header */
+	RTPHDR_EXT = 4,            /* extension header: profile, length */
 };
 
 
@@ -35,24 +35,24 @@ static uint32_t rd32(const uint8_t *p)
  *         count 0 or larger than what follows the header. An empty
  *         payload is valid.
  */
-int rtpin_parse(struct rtpin *r, const uint8_t *pkt, size_t len)
+int rtphdr_parse(struct rtphdr *r, const uint8_t *pkt, size_t len)
 {
 	size_t hdr, pad = 0;
 
 	if (!r || (!pkt && len))
 		return EINVAL;
 
-	if (len < RTPIN_HDR || (pkt[0] >> 6) != 2)
+	if (len < RTPHDR_HDR || (pkt[0] >> 6) != 2)
 		return EPROTO;
 
-	hdr = RTPIN_HDR + 4u * (pkt[0] & 0x0f);
+	hdr = RTPHDR_HDR + 4u * (pkt[0] & 0x0f);
 	if (hdr > len)
 		return EPROTO;
 
 	if (pkt[0] & 0x10) {
-		if (len - hdr < RTPIN_EXT)
+		if (len - hdr < RTPHDR_EXT)
 			return EPROTO;
-		hdr += RTPIN_EXT + 4u * rd16(pkt + hdr + 2);
+		hdr += RTPHDR_EXT + 4u * rd16(pkt + hdr + 2);
 		if (hdr > len)
 			return EPROTO;
 	}
@@ -72,4 +72,21 @@ int rtpin_parse(struct rtpin *r, const uint8_t *pkt, size_t len)
 	r->payload_len = len - hdr - pad;
 
 	return 0;
+}
+
+size_t rtphdr_write(const struct rtphdr *r, uint8_t out[RTPHDR_SIZE])
+{
+	out[0] = 0x80;
+	out[1] = (uint8_t)((r->marker ? 0x80 : 0) | (r->pt & 0x7f));
+	out[2] = (uint8_t)(r->seq >> 8);
+	out[3] = (uint8_t)r->seq;
+	out[4] = (uint8_t)(r->ts >> 24);
+	out[5] = (uint8_t)(r->ts >> 16);
+	out[6] = (uint8_t)(r->ts >> 8);
+	out[7] = (uint8_t)r->ts;
+	out[8] = (uint8_t)(r->ssrc >> 24);
+	out[9] = (uint8_t)(r->ssrc >> 16);
+	out[10] = (uint8_t)(r->ssrc >> 8);
+	out[11] = (uint8_t)r->ssrc;
+	return RTPHDR_SIZE;
 }
